@@ -1,0 +1,1 @@
+"""Casing and test-fire evidence, the correlation engine, candidate review, matches."""

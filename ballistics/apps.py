@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class BallisticsConfig(AppConfig):
+    name = "ballistics"
+    verbose_name = "Ballistic evidence"
+    nav_order = 30

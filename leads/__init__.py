@@ -1,0 +1,1 @@
+"""Entity resolution, the link graph, leads and lead reports."""

@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+
+from portal.choices import Role
+
+
+class PortalConfig(AppConfig):
+    name = "portal"
+    verbose_name = "Portal platform"
+    # (label, url name, roles that see it); read by portal.context_processors.
+    nav_items = [
+        ("Dashboard", "dashboard", tuple(Role.values)),
+        ("Jobs", "job_list", (Role.ANALYST, Role.LAB, Role.SUPERVISOR, Role.ADMIN)),
+        ("API", "api_docs", tuple(Role.values)),
+    ]
+    nav_order = 0
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+
+        from portal import signals
+
+        user_logged_in.connect(signals.on_login, dispatch_uid="portal_audit_login")
+        user_logged_out.connect(signals.on_logout, dispatch_uid="portal_audit_logout")
+        user_login_failed.connect(signals.on_login_failed, dispatch_uid="portal_audit_failed")

@@ -1,0 +1,68 @@
+"""Writing the audit trail: one call per audited event (SECURITY.md item 9)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest
+
+from portal.choices import AuditEventType, AuditOutcome
+from portal.middleware import client_address
+from portal.models import AuditEvent
+
+
+def audit_log(
+    *,
+    request: HttpRequest | None,
+    event_type: AuditEventType | str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    outcome: AuditOutcome | str = AuditOutcome.SUCCESS,
+    user: Any = None,
+    username: str = "",
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one audit event. `detail` must hold no secrets and minimal personal data."""
+    actor = user if user is not None else getattr(request, "user", None)
+    if actor is not None and not actor.is_authenticated:
+        actor = None
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+    return AuditEvent.objects.create(
+        actor=actor,
+        actor_username=(actor.get_username() if actor is not None else username)[:150],
+        agency_id=getattr(actor, "agency_id", None),
+        event_type=str(event_type),
+        object_type=object_type,
+        object_id=object_id,
+        outcome=str(outcome),
+        client_address=client_address(request) if request is not None else None,
+        request_id=getattr(request, "request_id", "") if request is not None else "",
+        detail=detail or {},
+    )
+
+
+def audit_view(request: HttpRequest, obj: models.Model) -> None:
+    """Record that the requesting user viewed one record."""
+    audit_log(request=request, event_type=AuditEventType.VIEW, obj=obj)
+
+
+def audit_search(request: HttpRequest, *, scope: str, query: str, results: int) -> None:
+    audit_log(
+        request=request,
+        event_type=AuditEventType.SEARCH,
+        object_type=scope,
+        detail={"query": query[:200], "results": results},
+    )
+
+
+def audit_export(request: HttpRequest, *, scope: str, fmt: str, rows: int, **extra: Any) -> None:
+    audit_log(
+        request=request,
+        event_type=AuditEventType.EXPORT,
+        object_type=scope,
+        detail={"format": fmt, "rows": rows, **extra},
+    )

@@ -1,0 +1,124 @@
+"""Platform pages: dashboard, agencies, jobs, health."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import LoginView
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from portal.audit import audit_view
+from portal.jobs import job_progress
+from portal.models import Agency, Job, SharingAgreement
+
+
+class NoticeAuthenticationForm(AuthenticationForm):
+    """Sign-in that requires the system-use notice to be acknowledged (CJIS AC-8)."""
+
+    acknowledge = forms.BooleanField(
+        required=True,
+        label="I have read the notice above and accept the conditions of use.",
+        error_messages={"required": "You must acknowledge the system-use notice to sign in."},
+    )
+
+
+class PortalLoginView(LoginView):
+    form_class = NoticeAuthenticationForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    agencies = Agency.objects.visible_to(request.user)
+    jobs = Job.objects.visible_to(request.user).select_related("created_by")[:10]
+    partners = SharingAgreement.objects.active().filter(owner_id=request.user.agency_id)  # type: ignore[union-attr]
+    return render(
+        request,
+        "portal/dashboard.html",
+        {"agencies": agencies, "jobs": jobs, "partners": partners.select_related("partner")},
+    )
+
+
+@login_required
+def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    agency = get_object_or_404(Agency.objects.visible_to(request.user), pk=pk)
+    audit_view(request, agency)
+    return render(request, "portal/agency_detail.html", {"agency": agency})
+
+
+@login_required
+def job_list(request: HttpRequest) -> HttpResponse:
+    jobs = Job.objects.visible_to(request.user).select_related("created_by", "agency")[:100]
+    return render(request, "portal/job_list.html", {"jobs": jobs})
+
+
+@login_required
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(Job.objects.visible_to(request.user), pk=pk)
+    current, total = job_progress(job)
+    return render(
+        request, "portal/job_detail.html", {"job": job, "current": current, "total": total}
+    )
+
+
+@login_required
+@never_cache
+def job_status(request: HttpRequest, pk: int) -> JsonResponse:
+    job = get_object_or_404(Job.objects.visible_to(request.user), pk=pk)
+    current, total = job_progress(job)
+    percent = job.percent if job.is_finished or not total else min(100, 100 * current // total)
+    return JsonResponse(
+        {
+            "id": job.pk,
+            "status": job.status,
+            "status_label": job.get_status_display(),
+            "current": current,
+            "total": total,
+            "percent": percent,
+            "finished": job.is_finished,
+            "message": job.message,
+            "url": job.get_absolute_url(),
+        }
+    )
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Database and broker reachability, for load balancers and operators."""
+    checks: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception:
+        checks["database"] = "unreachable"
+    checks["broker"] = _broker_status()
+    try:
+        cache.set("portal:healthz", "1", 5)
+        checks["cache"] = "ok" if cache.get("portal:healthz") == "1" else "unreachable"
+    except Exception:
+        checks["cache"] = "unreachable"
+    healthy = all(value in ("ok", "in-process") for value in checks.values())
+    checks["status"] = "ok" if healthy else "degraded"
+    return JsonResponse(checks, status=200 if healthy else 503)
+
+
+def _broker_status() -> str:
+    from portal.celery import app
+
+    if app.conf.task_always_eager:
+        return "in-process"
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return "ok"
+    except Exception:
+        return "unreachable"

@@ -1,0 +1,77 @@
+"""Fixtures shared by every test: agencies, the owner/teammate/outsider trio, a real worker."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from tests.factories import TEST_PASSWORD, AgencyFactory, UserFactory
+
+
+@pytest.fixture
+def agency_a(db: Any) -> Any:
+    return AgencyFactory(name="Agency A", ori="AA0000001", state="AA")
+
+
+@pytest.fixture
+def agency_b(db: Any) -> Any:
+    return AgencyFactory(name="Agency B", ori="BB0000001", state="BB")
+
+
+@pytest.fixture
+def owner(agency_a: Any) -> Any:
+    """A user of agency A (the agency that owns the records under test)."""
+    return UserFactory(username="owner", agency=agency_a)
+
+
+@pytest.fixture
+def teammate(agency_a: Any) -> Any:
+    return UserFactory(username="teammate", agency=agency_a)
+
+
+@pytest.fixture
+def outsider(agency_b: Any) -> Any:
+    """A user of agency B, which has no sharing agreement with A."""
+    return UserFactory(username="outsider", agency=agency_b)
+
+
+def login(client: Client, user: Any) -> Client:
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def owner_client(client: Client, owner: Any) -> Client:
+    return login(client, owner)
+
+
+@pytest.fixture
+def outsider_client(outsider: Any) -> Client:
+    return login(Client(), outsider)
+
+
+@pytest.fixture
+def password() -> str:
+    return TEST_PASSWORD
+
+
+@pytest.fixture
+def celery_worker() -> Iterator[Any]:
+    """A real Celery worker thread on the configured broker (Redis in CI, else in-memory).
+
+    Tests using it need django_db(transaction=True): the worker reads through
+    its own database connection.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    from portal.celery import app
+
+    app.conf.task_always_eager = False
+    try:
+        with start_worker(app, perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30):
+            yield app
+    finally:
+        app.conf.task_always_eager = True

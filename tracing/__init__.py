@@ -1,0 +1,1 @@
+"""e-Trace records: firearms, dealers, purchases, recoveries, traces and indicators."""

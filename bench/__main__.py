@@ -51,7 +51,8 @@ def main() -> None:
         for measure in measures:
             print(
                 f"   {measure['name']}: {measure['value']}"
-                f"  (target {measure.get('target') or '-'}, reference {measure.get('reference') or '-'}"
+                f"  (target {measure.get('target') or '-'}, "
+                f"reference {measure.get('reference') or '-'}"
                 f", ratio {measure.get('ratio') or '-'})",
                 flush=True,
             )
@@ -64,7 +65,8 @@ def write_report(rows: list[dict[str, object]]) -> None:
         "# Benchmark report",
         "",
         f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
-        f"- machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        f"- machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}",
         "",
         "| measure | this run | target | reference | ratio | peak memory (MB) |",
         "|---|---|---|---|---|---|",

@@ -9,6 +9,7 @@ class PortalConfig(AppConfig):
     # (label, url name, roles that see it); read by portal.context_processors.
     nav_items = [
         ("Dashboard", "dashboard", tuple(Role.values)),
+        ("Imports", "import_index", (Role.ANALYST, Role.LAB, Role.SUPERVISOR, Role.ADMIN)),
         ("Jobs", "job_list", (Role.ANALYST, Role.LAB, Role.SUPERVISOR, Role.ADMIN)),
         ("API", "api_docs", tuple(Role.values)),
     ]

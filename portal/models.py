@@ -232,3 +232,22 @@ class Job(AgencyOwned):
     @property
     def is_finished(self) -> bool:
         return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+
+
+class SourceFile(AgencyOwned):
+    """One file as an agency supplied it, kept with its hash so records can point back to it."""
+
+    kind = models.CharField(max_length=50)
+    original_name = models.CharField(max_length=255)
+    stored_name = models.CharField(max_length=255, unique=True)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size = models.PositiveBigIntegerField()
+    uploaded_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -7,13 +7,21 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
 from django.core.cache import cache
-from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from portal.audit import audit_view
+from portal.imports import (
+    ImportFileError,
+    import_start,
+    importer_for,
+    importers_for_role,
+    source_file_store,
+)
 from portal.jobs import job_progress
 from portal.models import Agency, Job, SharingAgreement
 
@@ -122,3 +130,52 @@ def _broker_status() -> str:
         return "ok"
     except Exception:
         return "unreachable"
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(label="File to import")
+
+
+@login_required
+def import_index(request: HttpRequest) -> HttpResponse:
+    importers = importers_for_role(request.user.role)  # type: ignore[union-attr]
+    recent = Job.objects.visible_to(request.user).filter(kind__in=[imp.kind for imp in importers])[
+        :20
+    ]
+    return render(request, "portal/import_index.html", {"importers": importers, "jobs": recent})
+
+
+@login_required
+def import_upload(request: HttpRequest, kind: str) -> HttpResponse:
+    try:
+        importer = importer_for(kind)
+    except KeyError:
+        raise Http404("No such import") from None
+    user = request.user
+    if user.role not in importer.roles or user.agency is None:  # type: ignore[union-attr]
+        raise PermissionDenied
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        options = {opt.name: request.POST.get(opt.name) == "on" for opt in importer.options}
+        try:
+            with transaction.atomic():
+                source_file = source_file_store(
+                    agency=user.agency,  # type: ignore[union-attr]
+                    kind=kind,
+                    name=upload.name,
+                    chunks=upload.chunks(),
+                    user=user,  # type: ignore[arg-type]
+                )
+                job = import_start(
+                    agency=user.agency,  # type: ignore[union-attr]
+                    kind=kind,
+                    source_file=source_file,
+                    user=user,  # type: ignore[arg-type]
+                    options=options,
+                )
+        except ImportFileError as exc:
+            form.add_error("file", str(exc))
+        else:
+            return redirect(job.get_absolute_url())
+    return render(request, "portal/import_upload.html", {"importer": importer, "form": form})

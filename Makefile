@@ -19,6 +19,7 @@ install: $(STAMP)
 ## make run: the portal with the demo city on http://127.0.0.1:8000 (embedded PostgreSQL without DATABASE_URL)
 run: install
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py seed_demo
 	@echo "Serving the portal on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)

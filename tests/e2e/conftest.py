@@ -88,7 +88,11 @@ def page(browser: Any, live_server: Any, request: Any) -> Iterator[Any]:
         if resp.status >= 400:
             watch.failed_requests.append(f"{resp.status} {resp.url}")
 
-    tab.on("console", lambda msg: msg.type == "error" and watch.console_errors.append(msg.text))
+    def on_console(msg: Any) -> None:
+        if msg.type == "error":
+            watch.console_errors.append(msg.text)
+
+    tab.on("console", on_console)
     tab.on("pageerror", lambda exc: watch.console_errors.append(str(exc)))
     tab.on("request", on_request)
     tab.on("requestfailed", lambda req: watch.failed_requests.append(f"failed {req.url}"))

@@ -37,6 +37,7 @@ lint: install
 
 ## make bench: every benchmark, with its figures and ratio to its reference; writes bench/REPORT.md
 bench: install
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
 	$(BIN)/python -m bench
 
 clean-var:

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "portal.apps.PortalConfig",
+    "portal.incidents.apps.IncidentsConfig",
     "tracing.apps.TracingConfig",
     "ballistics.apps.BallisticsConfig",
     "leads.apps.LeadsConfig",

@@ -1,0 +1,1 @@
+"""Importers for incident and alert files: registered with portal.imports in ready()."""

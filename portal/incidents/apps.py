@@ -16,4 +16,4 @@ class IncidentsConfig(AppConfig):
     nav_order = 5
 
     def ready(self) -> None:
-        from portal.incidents import importers  # noqa: F401  (registers the importers)
+        from portal.incidents import import_jobs  # noqa: F401  (registers the importers)

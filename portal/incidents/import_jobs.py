@@ -17,7 +17,7 @@ from django.db import transaction
 from portal import jobs
 from portal.audit import audit_log
 from portal.choices import AuditEventType, Role
-from portal.imports import ImportOption, Importer, job_source_file, register_importer
+from portal.imports import Importer, ImportOption, job_source_file, register_importer
 from portal.incidents import services
 from portal.incidents.importers import (
     load_profile,
@@ -43,9 +43,7 @@ SKIP_INVALID = ImportOption(
 
 
 def _counting(rows: Iterable[Row], progress: Progress) -> Iterator[Row]:
-    count = 0
-    for row in rows:
-        count += 1
+    for count, row in enumerate(rows, start=1):
         if count % 2000 == 0:
             progress(count, 0)
         yield row

@@ -173,7 +173,7 @@ class _RowReader:
         if number is not None and not 0 <= number <= 32767:
             self.error(name, self.text(name), "is not a plausible count")
             return None
-        return number  # type: ignore[no-any-return]
+        return number
 
 
 @dataclass(frozen=True)

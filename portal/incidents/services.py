@@ -6,7 +6,11 @@ import datetime as dt
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
+from zoneinfo import ZoneInfo
+
 from django.db import transaction
+from django.utils import timezone
 
 from portal import jobs
 from portal.incidents.choices import ReceivedVia
@@ -17,8 +21,14 @@ from portal.incidents.importers import (
     ParsedPerson,
     Place,
 )
-from portal.incidents.models import Incident, IncidentPerson, ShotSpotterAlert
+from portal.incidents.models import (
+    Incident,
+    IncidentPerson,
+    ShotSpotterAlert,
+    rounding_uncertainty_m,
+)
 from portal.models import Agency, Job, SourceFile, User
+from portal.tabular import row_hash
 
 LINK_JOB_KIND = "incidents-link"
 
@@ -287,7 +297,7 @@ def persons_save(
 def persons_file_save(
     *, agency: Agency, persons: list[ParsedPerson], source_file: SourceFile | None
 ) -> tuple[dict[str, int], list[ParsedPerson]]:
-    """Persons from a separate file; returns the counts and the persons whose incident is unknown."""
+    """Persons from a separate file; returns the counts, or the persons of unknown incidents."""
     incidents = {
         incident.incident_number: incident
         for incident in Incident.objects.filter(
@@ -332,3 +342,56 @@ def alert_links_enqueue(alert_ids: list[int]) -> None:
 
     ids = list(alert_ids)
     transaction.on_commit(lambda: link_alerts_task.apply_async(args=[ids], queue="linking"))
+
+
+def alerts_receive(
+    *, agency: Agency, items: list[dict[str, Any]], default_tz: str
+) -> tuple[dict[str, int], list[ShotSpotterAlert]]:
+    """Store alerts from the live feed and link the new or changed ones in a worker.
+
+    Returns the counts and every alert received (existing ones included).
+    """
+    tz = ZoneInfo(default_tz)
+    parsed: dict[str, ParsedAlert] = {}
+    for item in items:
+        fired_at: dt.datetime = item["fired_at"]
+        if timezone.is_naive(fired_at):
+            fired_at = fired_at.replace(tzinfo=tz)
+        latitude, lat_decimals = item["latitude"]
+        longitude, lon_decimals = item["longitude"]
+        decimals = max(lat_decimals, lon_decimals)
+        content = {
+            "id": item["id"],
+            "fired_at": fired_at.isoformat(),
+            "latitude": repr(latitude),
+            "longitude": repr(longitude),
+            **{key: str(item.get(key) or "") for key in _FEED_TEXT_FIELDS},
+        }
+        # The last copy of an id in one message wins.
+        parsed[item["id"]] = ParsedAlert(
+            source_id=item["id"],
+            source_id_synthetic=False,
+            fired_at=fired_at,
+            fired_date=fired_at.astimezone(tz).date(),
+            place=Place(latitude, longitude, decimals, rounding_uncertainty_m(decimals)),
+            alert_type=item.get("type") or "",
+            rounds=item.get("rounds"),
+            coverage_area=item.get("coverage_area") or "",
+            beat=item.get("beat") or "",
+            address=item.get("address") or "",
+            sheet="",
+            row=0,
+            row_hash=row_hash(content),
+        )
+    with transaction.atomic():
+        counts, changed = alerts_save(
+            agency=agency, alerts=parsed.values(), source_file=None, via=ReceivedVia.FEED
+        )
+        alert_links_enqueue([alert.pk for alert in changed])
+    received = list(
+        ShotSpotterAlert.objects.filter(agency=agency, source_id__in=list(parsed)).order_by("pk")
+    )
+    return counts, received
+
+
+_FEED_TEXT_FIELDS = ("type", "rounds", "coverage_area", "beat", "address")

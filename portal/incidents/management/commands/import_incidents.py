@@ -1,4 +1,4 @@
-"""`manage.py import_incidents FILE --agency ORI [--persons FILE] [--skip-invalid] [--profile FILE]`."""
+"""`manage.py import_incidents FILE --agency ORI [--persons FILE] [--skip-invalid]`."""
 
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from portal.incidents.charts import MapPoint
 from portal.incidents.models import (
     AlertIncidentLink,
+    AlertPairLink,
     Incident,
     ShotSpotterAlert,
 )
@@ -166,3 +167,12 @@ def link_export_rows(links: QuerySet[AlertIncidentLink]) -> Iterator[list[Any]]:
             round(distance, 1),
             None if minutes is None else round(minutes, 1),
         ]
+
+
+def pair_export_rows(pairs: QuerySet[AlertPairLink]) -> Iterator[list[Any]]:
+    """alert_source_id, other_source_id, distance_m, minutes: alerts of one shooting."""
+    rows = pairs.order_by("alert__source_id", "other__source_id").values_list(
+        "alert__source_id", "other__source_id", "distance_m", "minutes"
+    )
+    for alert_source_id, other_source_id, distance, minutes in rows.iterator(chunk_size=5000):
+        yield [alert_source_id, other_source_id, round(distance, 1), round(minutes, 2)]

@@ -23,14 +23,18 @@ NY = "America/New_York"
 
 def alerts_of(path, profile=None):
     return parse_alerts(
-        read_rows(path), file_name=path.name, profile=load_profile("shotspotter", profile),
+        read_rows(path),
+        file_name=path.name,
+        profile=load_profile("shotspotter", profile),
         default_tz=NY,
     )
 
 
 def incidents_of(path, profile=None):
     return parse_incidents(
-        read_rows(path), file_name=path.name, profile=load_profile("incidents", profile),
+        read_rows(path),
+        file_name=path.name,
+        profile=load_profile("incidents", profile),
         default_tz=NY,
     )
 
@@ -59,7 +63,9 @@ def test_every_date_and_time_form(tmp_path, header, value, expected):
 
 def test_date_only_forms_are_kept_as_dates(tmp_path):
     path = write(
-        tmp_path, "a.csv", "id,date,latitude,longitude\n,1-Jan-13,38.9,-77.0\n,7/4/2018,38.9,-77.0\n"
+        tmp_path,
+        "a.csv",
+        "id,date,latitude,longitude\n,1-Jan-13,38.9,-77.0\n,7/4/2018,38.9,-77.0\n",
     )
     result = alerts_of(path)
     assert [(a.fired_at, a.fired_date) for a in result.alerts] == [
@@ -70,7 +76,9 @@ def test_date_only_forms_are_kept_as_dates(tmp_path):
 
 def test_split_date_and_time_columns_in_local_time(tmp_path):
     path = write(
-        tmp_path, "a.csv", "ID,Type,Date,Time,Latitude,Longitude\nX,Single Gunshot,7/1/2018,0:25:49,38.895,-76.94\n"
+        tmp_path,
+        "a.csv",
+        "ID,Type,Date,Time,Latitude,Longitude\nX,Single Gunshot,7/1/2018,0:25:49,38.895,-76.94\n",
     )
     alert = alerts_of(path).alerts[0]
     assert alert.fired_at == dt.datetime(2018, 7, 1, 0, 25, 49, tzinfo=ZoneInfo(NY))
@@ -151,15 +159,28 @@ def test_impossible_or_missing_coordinates_are_unplaceable_not_bad(tmp_path):
 
 
 def test_profile_file_overrides_columns_time_zone_and_bounds(tmp_path):
-    path = write(tmp_path, "a.csv", "Shot No,When,Northing,Easting\nS1,2020-03-01 12:00,51.5,-0.12\n")
+    path = write(
+        tmp_path, "a.csv", "Shot No,When,Northing,Easting\nS1,2020-03-01 12:00,51.5,-0.12\n"
+    )
     with pytest.raises(TableError, match="no column for latitude, longitude"):
         alerts_of(path)
     profile = {
-        "fields": {"source_id": ["Shot No"], "fired_at": ["When"], "latitude": ["Northing"],
-                   "longitude": ["Easting"]},
-        "options": {"timezone": "Europe/London",
-                    "bounds": {"name": "London", "min_latitude": 51, "max_latitude": 52,
-                               "min_longitude": -1, "max_longitude": 1}},
+        "fields": {
+            "source_id": ["Shot No"],
+            "fired_at": ["When"],
+            "latitude": ["Northing"],
+            "longitude": ["Easting"],
+        },
+        "options": {
+            "timezone": "Europe/London",
+            "bounds": {
+                "name": "London",
+                "min_latitude": 51,
+                "max_latitude": 52,
+                "min_longitude": -1,
+                "max_longitude": 1,
+            },
+        },
     }
     alert = alerts_of(path, profile).alerts[0]
     assert alert.source_id == "S1"
@@ -191,20 +212,52 @@ def test_workbook_with_one_sheet_per_year(tmp_path):
 def test_a_repeated_source_id_is_refused(tmp_path):
     path = write(tmp_path, "a.csv", "ID,Date,Lat,Lon\nA,7/1/2018,38.9,-77\nA,7/2/2018,38.9,-77\n")
     result = alerts_of(path)
-    assert [(e.row, e.reason) for e in result.errors] == [(3, "repeats the id of row 2 of this file")]
+    assert [(e.row, e.reason) for e in result.errors] == [
+        (3, "repeats the id of row 2 of this file")
+    ]
 
 
 def test_incident_rows_of_one_number_merge_and_victims_become_persons(tmp_path):
     features = [
-        {"type": "Feature", "properties": {"dc_key": "K1", "date": "2023/06/01 10:00:00",
-         "fatal": True, "age": 30.0, "sex": "M", "race": "B", "block_number": 100.0,
-         "street_name": "MAIN ST", "police_district": "12"},
-         "geometry": None},
-        {"type": "Feature", "properties": {"dc_key": "K1", "date": "2023/06/01 10:05:00",
-         "fatal": False, "age": 19.0, "sex": "F", "race": "W"},
-         "geometry": {"type": "Point", "coordinates": [-75.15, 39.95]}},
-        {"type": "Feature", "properties": {"dc_key": "K2", "date": "2023/06/02 00:00:00",
-         "fatal": False, "age": None, "sex": "M", "race": "B"}, "geometry": None},
+        {
+            "type": "Feature",
+            "properties": {
+                "dc_key": "K1",
+                "date": "2023/06/01 10:00:00",
+                "fatal": True,
+                "age": 30.0,
+                "sex": "M",
+                "race": "B",
+                "block_number": 100.0,
+                "street_name": "MAIN ST",
+                "police_district": "12",
+            },
+            "geometry": None,
+        },
+        {
+            "type": "Feature",
+            "properties": {
+                "dc_key": "K1",
+                "date": "2023/06/01 10:05:00",
+                "fatal": False,
+                "age": 19.0,
+                "sex": "F",
+                "race": "W",
+            },
+            "geometry": {"type": "Point", "coordinates": [-75.15, 39.95]},
+        },
+        {
+            "type": "Feature",
+            "properties": {
+                "dc_key": "K2",
+                "date": "2023/06/02 00:00:00",
+                "fatal": False,
+                "age": None,
+                "sex": "M",
+                "race": "B",
+            },
+            "geometry": None,
+        },
     ]
     path = tmp_path / "shootings.json"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))

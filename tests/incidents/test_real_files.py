@@ -31,9 +31,7 @@ PHILADELPHIA = SHARED / "incidents" / "philadelphia_shootings_2023.json"
 def run(command, path, agency, *flags):
     out = StringIO()
     call_command(command, str(path), "--agency", agency.ori, *flags, stdout=out, stderr=StringIO())
-    return dict(
-        line.split(": ", 1) for line in out.getvalue().splitlines() if ": " in line
-    )
+    return dict(line.split(": ", 1) for line in out.getvalue().splitlines() if ": " in line)
 
 
 def csv_rows(path):
@@ -103,7 +101,9 @@ def test_philadelphia_geojson_needs_skip_invalid_for_the_feature_without_geometr
     assert int(report["skipped"]) == len(every - placed)
     victims = sum(1 for f in features if f["properties"]["dc_key"] in placed)
     assert IncidentPerson.objects.filter(role="victim").count() == victims
-    fatal = sum(1 for f in features if f["properties"]["dc_key"] in placed and f["properties"]["fatal"])
+    fatal = sum(
+        1 for f in features if f["properties"]["dc_key"] in placed and f["properties"]["fatal"]
+    )
     assert sum(Incident.objects.values_list("killed", flat=True)) == fatal
     again = run("import_incidents", PHILADELPHIA, agency_a, "--skip-invalid")
     assert again["created"] == "0" and again["persons_created"] == "0"

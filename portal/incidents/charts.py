@@ -131,6 +131,7 @@ def _circle(
 
 def _layout(figure: go.Figure, points: Sequence[MapPoint], *, title: str = "", height: int) -> None:
     figure.update_layout(
+        template="none",  # a plain style, and a small page: no bundled theme
         title={"text": title} if title else None,
         height=height,
         margin={"l": 50, "r": 10, "t": 40 if title else 10, "b": 40},

@@ -42,6 +42,8 @@ def incident_list(user: Any) -> QuerySet[Incident]:
         Incident.objects.visible_to(user)
         .select_related("agency")
         .annotate(alert_count=Count("alert_links"))
+        # Meta.ordering is dropped by the GROUP BY of the count: order explicitly.
+        .order_by("-occurred_date", "-occurred_at", "incident_number")
     )
 
 
@@ -82,6 +84,7 @@ def alert_list(user: Any) -> QuerySet[ShotSpotterAlert]:
         ShotSpotterAlert.objects.visible_to(user)
         .select_related("agency", "event")
         .annotate(incident_count=Count("incident_links"))
+        .order_by("-fired_date", "-fired_at", "source_id")
     )
 
 

@@ -213,8 +213,8 @@ def seed(ctx: DemoContext) -> None:
     for index, person in persons:
         person.incident = incidents[index]
         person.agency_id = incidents[index].agency_id
-    for number, (_, person) in enumerate(persons):
-        person.person_key = f"demo-{number}"
+    for position, (_, person) in enumerate(persons):
+        person.person_key = f"demo-{position}"
     IncidentPerson.objects.bulk_create([person for _, person in persons], batch_size=2000)
     ShotSpotterAlert.objects.bulk_create(alerts, batch_size=2000)
 

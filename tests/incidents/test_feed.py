@@ -45,7 +45,7 @@ def test_one_alert_is_stored_for_the_senders_agency(token_client, agency_a):
     alert = ShotSpotterAlert.objects.get()
     assert alert.agency == agency_a and alert.source_id == "7D274641"
     assert alert.alert_type == "multiple_gunshots" and alert.received_via == "feed"
-    assert alert.fired_at.isoformat() == "2024-05-01T22:00:00+00:00"
+    assert alert.fired_at and alert.fired_at.isoformat() == "2024-05-01T22:00:00+00:00"
     assert alert.coordinate_decimals == 4
     assert body["alerts"][0]["url"] == alert.get_absolute_url()
     # The same alert sent again changes nothing.

@@ -65,7 +65,9 @@ def test_washington_alerts_with_split_date_and_time(agency_a, django_capture_on_
     assert int(report["created"]) == len(rows) and report["date_only"] == "0"
     alert = ShotSpotterAlert.objects.get(source_id=rows[0]["ID"])
     assert alert.alert_type == "multiple_gunshots" and alert.coverage_area == rows[0]["Source"]
-    assert alert.fired_at.isoformat() == "2018-07-01T04:25:49+00:00"  # 0:25:49 Eastern
+    assert (
+        alert.fired_at and alert.fired_at.isoformat() == "2018-07-01T04:25:49+00:00"
+    )  # 0:25:49 Eastern
     types = {r["Type"] for r in rows}
     assert len(types) == ShotSpotterAlert.objects.values("alert_type").distinct().count()
     # Linking ran after the import and grouped alerts of one shooting.

@@ -113,7 +113,14 @@ def _point_of(geometry: Any) -> tuple[str, str]:
         return "", ""
     if not isinstance(coordinates, list) or len(coordinates) < 2:
         return "", ""
-    return _json_text(coordinates[0]), _json_text(coordinates[1])
+    return _coordinate_text(coordinates[0]), _coordinate_text(coordinates[1])
+
+
+def _coordinate_text(value: Any) -> str:
+    # A coordinate keeps its decimals (40.0 stays "40.0", unlike a whole-number property).
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return _json_text(value)
+    return repr(float(value))
 
 
 def _json_text(value: Any) -> str:

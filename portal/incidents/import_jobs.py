@@ -188,7 +188,9 @@ def incidents_import_job(job: Job, progress: Progress) -> dict[str, Any]:
             )
     agency = Agency.objects.get(pk=job.agency_id)
     with transaction.atomic():
-        counts = services.incidents_save(agency=agency, parsed=parsed, source_file=source_file)
+        counts, dates = services.incidents_save(
+            agency=agency, parsed=parsed, source_file=source_file
+        )
         if persons is not None:
             person_counts, unknown = services.persons_file_save(
                 agency=agency, persons=persons.persons, source_file=persons_file
@@ -198,7 +200,7 @@ def incidents_import_job(job: Job, progress: Progress) -> dict[str, Any]:
             counts.update({f"persons_file_{k}": v for k, v in person_counts.items()})
         link_job = services.link_job_start(
             agency=agency,
-            dates={incident.occurred_date for incident in parsed.incidents},
+            dates=dates,
             user=job.created_by,
             reason=source_file.original_name,
         )

@@ -216,8 +216,12 @@ def _person_from(
 @transaction.atomic
 def incidents_save(
     *, agency: Agency, parsed: IncidentParse, source_file: SourceFile | None
-) -> dict[str, int]:
-    """Create or update incidents by number, with the persons their rows describe."""
+) -> tuple[dict[str, int], set[dt.date]]:
+    """Create or update incidents by number, with the persons their rows describe.
+
+    Returns the counts and the dates to relink: those of the incidents created
+    or changed, and the former dates of changed ones (their old links go).
+    """
     numbers = [item.incident_number for item in parsed.incidents]
     existing = {
         incident.incident_number: incident
@@ -225,6 +229,7 @@ def incidents_save(
     }
     to_create: list[Incident] = []
     to_update: list[Incident] = []
+    dates: set[dt.date] = set()
     unchanged = 0
     for item in parsed.incidents:
         current = existing.get(item.incident_number)
@@ -237,6 +242,7 @@ def incidents_save(
         else:
             fresh.pk, fresh.created_at = current.pk, current.created_at
             to_update.append(fresh)
+            dates.add(current.occurred_date)
     Incident.objects.bulk_create(to_create, batch_size=2000)
     Incident.objects.bulk_update(to_update, _INCIDENT_FIELDS, batch_size=500)
     by_number = {incident.incident_number: incident for incident in [*to_create, *to_update]}
@@ -249,12 +255,14 @@ def incidents_save(
     person_counts = persons_save(
         persons=persons, source_file=source_file, replace_for=list(by_number.values())
     )
-    return {
+    counts = {
         "created": len(to_create),
         "updated": len(to_update),
         "unchanged": unchanged,
         **person_counts,
     }
+    dates.update(incident.occurred_date for incident in [*to_create, *to_update])
+    return counts, dates
 
 
 def persons_save(

@@ -118,3 +118,32 @@ def test_a_posted_alert_is_linked_by_a_real_worker(celery_worker, token_client, 
     link = AlertIncidentLink.objects.select_related("alert", "incident").get()
     assert (link.alert.source_id, link.incident.incident_number) == ("7D274641", "24-0001")
     assert link.distance_m == pytest.approx(89, abs=1) and link.minutes == pytest.approx(0)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {**ALERT, "fired_at": "0001-01-01T00:00:00Z"},
+        {**ALERT, "latitude": 1e400},
+        {**ALERT, "latitude": "NaN"},
+        {**ALERT, "latitude": True},
+        {**ALERT, "id": "   "},
+        [1, 2],
+        [None],
+        {"id": {"nested": 1}},
+    ],
+)
+def test_odd_input_is_a_400_never_a_500(token_client, payload):
+    response = token_client.post(URL, payload, content_type="application/json")
+    assert response.status_code == 400
+    assert not ShotSpotterAlert.objects.exists()
+
+
+@pytest.mark.django_db
+def test_feed_is_audited(token_client):
+    from portal.models import AuditEvent
+
+    token_client.post(URL, ALERT, content_type="application/json")
+    event = AuditEvent.objects.get(event_type="create")
+    assert event.object_id == "7D274641" and event.detail["created"] == 1

@@ -225,3 +225,20 @@ def test_export_links_writes_the_links(agency_a, tmp_path):
             "minutes": "10.0",
         }
     ]
+
+
+def test_an_incident_moved_to_another_day_by_reimport_loses_its_old_links(
+    agency_a, tmp_path, django_capture_on_commit_callbacks
+):
+    AlertFactory(agency=agency_a, source_id="S1")
+    path = tmp_path / "incidents.csv"
+    header = "Incident Number,Start Date,Latitude,Longitude\n"
+    path.write_text(f"{header}24-9,{T0.isoformat()},{BASE_LAT},{BASE_LON}\n")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_incidents", str(path), "--agency", agency_a.ori, stdout=StringIO())
+    assert AlertIncidentLink.objects.count() == 1
+    later = T0 + dt.timedelta(days=20)
+    path.write_text(f"{header}24-9,{later.isoformat()},{BASE_LAT},{BASE_LON}\n")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_incidents", str(path), "--agency", agency_a.ori, stdout=StringIO())
+    assert not AlertIncidentLink.objects.exists()

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.utils import timezone
 from rest_framework import serializers
 
 from portal.incidents.importers import Bounds, alert_type_of, load_profile, spelling_lookup
@@ -142,6 +144,9 @@ class AlertIncidentLinkSerializer(serializers.ModelSerializer[AlertIncidentLink]
         ]
 
 
+FEED_EARLIEST = dt.date(1990, 1, 1)
+
+
 class CoordinateField(serializers.Field):
     """A latitude or longitude as a JSON number or string; keeps how many decimals it had."""
 
@@ -185,6 +190,11 @@ class AlertFeedSerializer(serializers.Serializer[dict[str, Any]]):
     coverage_area = serializers.CharField(required=False, allow_blank=True, max_length=100)
     beat = serializers.CharField(required=False, allow_blank=True, max_length=50)
     address = serializers.CharField(required=False, allow_blank=True, max_length=300)
+
+    def validate_fired_at(self, value: dt.datetime) -> dt.datetime:
+        if not FEED_EARLIEST <= value.date() <= timezone.now().date() + dt.timedelta(days=1):
+            raise serializers.ValidationError("Must be a time between 1990 and today.")
+        return value
 
     def validate_type(self, value: str) -> str:
         if not value:

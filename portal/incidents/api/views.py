@@ -13,6 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from portal.api.mixins import ScopedReadOnlyViewSet
+from portal.audit import audit_log
+from portal.choices import AuditEventType
 from portal.incidents.api.serializers import (
     AlertDetailSerializer,
     AlertFeedSerializer,
@@ -107,6 +109,13 @@ class AlertViewSet(ScopedReadOnlyViewSet):
             agency=agency,
             items=items,
             default_tz=settings.TIME_ZONE,
+        )
+        audit_log(
+            request=request,
+            event_type=AuditEventType.CREATE,
+            object_type="incidents.shotspotteralert",
+            object_id=",".join(alert.source_id for alert in alerts)[:100],
+            detail={"received": len(items), **counts, "via": "feed"},
         )
         return Response(
             {

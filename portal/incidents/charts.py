@@ -134,9 +134,9 @@ def _layout(figure: go.Figure, points: Sequence[MapPoint], *, title: str = "", h
         template="none",  # a plain style, and a small page: no bundled theme
         title={"text": title} if title else None,
         height=height,
-        margin={"l": 50, "r": 10, "t": 40 if title else 10, "b": 40},
+        margin={"l": 50, "r": 10, "t": 70 if title else 40, "b": 40},
         plot_bgcolor="#f6f8fa",
-        legend={"orientation": "h"},
+        legend={"orientation": "h", "x": 0, "y": 1.02, "xanchor": "left", "yanchor": "bottom"},
         xaxis={"title": "Longitude", "showgrid": True, "gridcolor": "#e5e7eb", "zeroline": False},
         yaxis={
             "title": "Latitude",

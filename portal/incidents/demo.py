@@ -122,7 +122,7 @@ def seed(ctx: DemoContext) -> None:
                 longitude=round(lon, 6),
                 coordinate_decimals=6,
                 alert_type=kind,
-                rounds=ctx.rng.randint(1, 12) if kind != AlertType.SINGLE_GUNSHOT else 1,
+                rounds=1 if kind == AlertType.SINGLE_GUNSHOT else ctx.rng.randint(2, 12),
                 coverage_area=f"{key.upper()}-{ctx.rng.randint(1, 6)}",
                 beat=str(ctx.rng.randint(100, 999)),
                 received_via=ReceivedVia.DEMO,

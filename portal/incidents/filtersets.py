@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from portal.incidents.choices import AlertType, ReceivedVia
 from portal.incidents.models import AlertIncidentLink, Incident, ShotSpotterAlert
 
+DATE = forms.DateInput(attrs={"type": "date"})
+
 
 class IncidentFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_text", label="Number, offense or address")
-    date_from = django_filters.DateFilter(field_name="occurred_date", lookup_expr="gte")
-    date_to = django_filters.DateFilter(field_name="occurred_date", lookup_expr="lte")
-    offense = django_filters.CharFilter(lookup_expr="icontains")
+    date_from = django_filters.DateFilter(
+        field_name="occurred_date", lookup_expr="gte", label="From", widget=DATE
+    )
+    date_to = django_filters.DateFilter(
+        field_name="occurred_date", lookup_expr="lte", label="To", widget=DATE
+    )
+    offense = django_filters.CharFilter(lookup_expr="icontains", label="Offense contains")
     weapon = django_filters.CharFilter(lookup_expr="icontains")
     district = django_filters.CharFilter(lookup_expr="iexact")
     beat = django_filters.CharFilter(lookup_expr="iexact")
@@ -56,12 +63,16 @@ class IncidentFilterSet(django_filters.FilterSet):
 
 
 class AlertFilterSet(django_filters.FilterSet):
-    date_from = django_filters.DateFilter(field_name="fired_date", lookup_expr="gte")
-    date_to = django_filters.DateFilter(field_name="fired_date", lookup_expr="lte")
+    date_from = django_filters.DateFilter(
+        field_name="fired_date", lookup_expr="gte", label="From", widget=DATE
+    )
+    date_to = django_filters.DateFilter(
+        field_name="fired_date", lookup_expr="lte", label="To", widget=DATE
+    )
     alert_type = django_filters.ChoiceFilter(choices=AlertType.choices)
     coverage_area = django_filters.CharFilter(lookup_expr="iexact")
     received_via = django_filters.ChoiceFilter(choices=ReceivedVia.choices)
-    source_id = django_filters.CharFilter(lookup_expr="iexact")
+    source_id = django_filters.CharFilter(lookup_expr="iexact", label="Alert id")
     linked = django_filters.BooleanFilter(method="filter_linked", label="Linked to an incident")
 
     class Meta:

@@ -152,7 +152,7 @@ def _import_and_link(folder: Path, rng: random.Random) -> tuple[float, dict[str,
     return took[0], facts
 
 
-def _start_worker() -> subprocess.Popen[bytes]:
+def _start_worker(log: Path) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "DATABASE_URL": _database_url(),
@@ -178,7 +178,7 @@ def _start_worker() -> subprocess.Popen[bytes]:
         cwd=Path(__file__).resolve().parent.parent,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log.open("wb"),
     )
 
 
@@ -264,7 +264,7 @@ def run() -> list[Measure]:
             )
         )
         app.control.purge()
-        worker = _start_worker()
+        worker = _start_worker(Path(folder) / "worker.log")
         try:
             _wait_for_worker()
             latencies = _live_latencies(rng)

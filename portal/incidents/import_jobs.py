@@ -78,7 +78,11 @@ def _check_rows(
     refused = list(errors) if skip_invalid else [*errors, *unplaceable]
     if refused:
         rows = len({(error.file, error.row) for error in refused})
-        hint = "" if skip_invalid or not unplaceable else " (--skip-invalid skips unplaceable rows)"
+        hint = (
+            ""
+            if skip_invalid or not unplaceable
+            else " (skip rows that cannot be placed to import the rest)"
+        )
         _refuse(
             f"{rows} of {rows_read} rows are bad; nothing was written{hint}.",
             sorted(refused, key=lambda error: (error.file, error.row)),

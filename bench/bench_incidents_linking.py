@@ -137,7 +137,12 @@ def _import_and_link(folder: Path, rng: random.Random) -> tuple[float, dict[str,
         assert job.status == JobStatus.SUCCEEDED, job.message
     link_jobs = Job.objects.filter(kind="incidents-link")
     assert all(job.status == JobStatus.SUCCEEDED for job in link_jobs)
-    facts = {
+    facts: dict[str, Any] = {
+        "seconds_per_job": {
+            f"{job.kind} {job.pk}": round((job.finished_at - job.started_at).total_seconds(), 1)
+            for job in Job.objects.order_by("pk")
+            if job.started_at and job.finished_at
+        },
         "incidents": incident_job.result["created"],
         "alerts": alert_job.result["created"],
         "planted_alerts": len(planted),

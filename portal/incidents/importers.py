@@ -336,10 +336,14 @@ class AlertParse(ParseResult):
     alerts: list[ParsedAlert] = field(default_factory=list)
 
 
+_ALERT_TYPES = frozenset(AlertType.values)
+_PERSON_ROLES = frozenset(PersonRole.values)
+
+
 def alert_type_of(text: str, lookup: dict[str, str]) -> str:
     """'Single_Gunshot', 'Single Gunshot', 'SINGLE GUNSHOT' -> 'single_gunshot'."""
     value = lookup.get(normalise_header(text))
-    if value is None or value not in AlertType.values:
+    if value is None or value not in _ALERT_TYPES:
         raise ValueError(
             "is not a known alert type (add its spelling to the profile's type_spellings)"
         )
@@ -661,7 +665,7 @@ def parse_persons(rows: Iterable[Row], *, file_name: str, profile: ColumnProfile
             reader.error("incident_number", "", "is empty: a person belongs to an incident")
         role_text = reader.text("role")
         role = lookup.get(normalise_header(role_text), "")
-        if role not in PersonRole.values:
+        if role not in _PERSON_ROLES:
             reader.error("role", role_text, "is not victim, suspect, witness or arrestee")
         dob = reader.optional("dob", parse_date)
         if dob is not None and not dt.date(1900, 1, 1) <= dob <= dt.date.today():

@@ -11,7 +11,10 @@ class PortalConfig(AppConfig):
         ("Dashboard", "dashboard", tuple(Role.values)),
         ("Imports", "import_index", (Role.ANALYST, Role.LAB, Role.SUPERVISOR, Role.ADMIN)),
         ("Jobs", "job_list", (Role.ANALYST, Role.LAB, Role.SUPERVISOR, Role.ADMIN)),
+        ("Audit", "audit_list", (Role.SUPERVISOR, Role.ADMIN)),
+        ("Users", "user_list", (Role.ADMIN,)),
         ("API", "api_docs", tuple(Role.values)),
+        ("Account", "account_security", tuple(Role.values)),
     ]
     nav_order = 0
 

@@ -44,7 +44,7 @@ def _filters_used(filterset: AuditEventFilterSet) -> dict[str, str]:
 @login_required
 @role_required(REVIEW_AUDIT)
 def audit_list(request: HttpRequest) -> HttpResponse:
-    filterset = AuditEventFilterSet(request.GET or None, queryset=agency_audit_events(request))
+    filterset = AuditEventFilterSet(request.GET, queryset=agency_audit_events(request))
     events = filterset.qs if filterset.is_valid() else agency_audit_events(request).none()
     page = Paginator(events, 100).get_page(request.GET.get("page"))
     audit_log(
@@ -65,7 +65,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @role_required(REVIEW_AUDIT)
 def audit_export_csv(request: HttpRequest) -> StreamingHttpResponse | HttpResponse:
-    filterset = AuditEventFilterSet(request.GET or None, queryset=agency_audit_events(request))
+    filterset = AuditEventFilterSet(request.GET, queryset=agency_audit_events(request))
     if not filterset.is_valid():
         return HttpResponse("Invalid filters.", status=400, content_type="text/plain")
     events = filterset.qs

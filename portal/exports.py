@@ -60,7 +60,12 @@ def csv_response(
 
 
 def _xlsx_value(value: Any) -> Any:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     value = neutralise(value)
+    if isinstance(value, str):
+        # XML cannot hold most control characters; they are dropped after neutralising.
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.replace(tzinfo=None)  # Excel has no time zones
     if isinstance(value, str | int | float | bool | date):

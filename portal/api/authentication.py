@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.authentication import SessionScheme
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 
@@ -20,3 +21,9 @@ class VerifiedSessionAuthentication(SessionAuthentication):
         if is_verified is None or not is_verified():
             return None
         return result
+
+
+class VerifiedSessionScheme(SessionScheme):
+    """Documents the verified session in the OpenAPI schema like DRF's session (cookie) auth."""
+
+    target_class = "portal.api.authentication.VerifiedSessionAuthentication"

@@ -49,7 +49,8 @@ class PortalUserAdmin(UserAdmin[User]):
         from portal.choices import AuditEventType
         from portal.security import sessions_end_all
 
-        before = User.objects.filter(pk=obj.pk).values("role", "is_active", "agency_id").first()
+        row = User.objects.filter(pk=obj.pk).values("role", "is_active", "agency_id").first()
+        before: dict[str, Any] | None = dict(row) if row is not None else None
         super().save_model(request, obj, form, change)
         after = {"role": obj.role, "is_active": obj.is_active, "agency_id": obj.agency_id}
         changes = {k: [before[k], v] for k, v in after.items() if before and before[k] != v}
@@ -62,6 +63,7 @@ class PortalUserAdmin(UserAdmin[User]):
             )
         if changes.get("is_active") == [True, False]:
             sessions_end_all(obj)
+
     fieldsets = (*UserAdmin.fieldsets, ("Agency and role", {"fields": ("agency", "role")}))  # type: ignore[misc]
 
 

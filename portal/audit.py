@@ -34,7 +34,9 @@ def audit_log(
         # so that the agency's supervisors see attempts on their users.
         from portal.models import User
 
-        agency_id = User.objects.filter(username=username).values_list("agency_id", flat=True).first()
+        agency_id = (
+            User.objects.filter(username=username).values_list("agency_id", flat=True).first()
+        )
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)

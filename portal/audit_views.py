@@ -34,7 +34,10 @@ EXPORT_HEADER = [
 
 def agency_audit_events(request: HttpRequest) -> QuerySet[AuditEvent]:
     """The audit rows of the reviewer's own agency only (audit rows are never shared)."""
-    return AuditEvent.objects.filter(agency_id=request.user.agency_id)  # type: ignore[union-attr]
+    agency_id = getattr(request.user, "agency_id", None)
+    if agency_id is None:
+        return AuditEvent.objects.none()
+    return AuditEvent.objects.filter(agency_id=agency_id)
 
 
 def _filters_used(filterset: AuditEventFilterSet) -> dict[str, str]:

@@ -36,7 +36,7 @@ from portal.mfa import (
     qr_code_svg,
 )
 from portal.models import User
-from portal.security import rate_limited, too_many_requests
+from portal.security import is_verified, rate_limited, too_many_requests
 from portal.services import api_token_create, api_token_revoke
 
 PENDING_USER = "portal_pending_user"
@@ -79,7 +79,7 @@ def _next_url(request: HttpRequest) -> str:
 def _pending_user(request: HttpRequest) -> User | None:
     """The user who passed the password step in this browser and still may finish signing in."""
     if request.user.is_authenticated:  # signed in by another path, second factor missing
-        return request.user  # type: ignore[return-value]
+        return request.user
     pk = request.session.get(PENDING_USER)
     started = request.session.get(PENDING_AT, 0)
     if pk is None or time.time() - started > PENDING_SECONDS:
@@ -99,7 +99,7 @@ def _clear_pending(request: HttpRequest) -> None:
 @never_cache
 def login_view(request: HttpRequest) -> HttpResponse:
     """Step one: the system-use notice, username and password. No session is signed in yet."""
-    if request.user.is_authenticated and request.user.is_verified():  # type: ignore[union-attr]
+    if is_verified(request.user):
         return redirect(_next_url(request))
     if request.method == "POST" and rate_limited(request, "login"):
         return too_many_requests(request)
@@ -154,7 +154,9 @@ def login_otp(request: HttpRequest) -> HttpResponse:
             detail={"factor": "totp"},
         )
         record_failure(request, user.get_username())
-        form.add_error("code", "That code is not valid. Codes change every 30 seconds and work once.")
+        form.add_error(
+            "code", "That code is not valid. Codes change every 30 seconds and work once."
+        )
     context: dict[str, Any] = {
         "form": form,
         "enrolling": enrolling,

@@ -21,8 +21,8 @@ from django.conf import settings
 from django.db import transaction
 
 from portal.choices import Role
-from portal.models import Agency, User
 from portal.mfa import demo_device_create
+from portal.models import Agency, User
 from portal.services import agency_create, sharing_agreement_create, user_create
 
 ORDER = 0

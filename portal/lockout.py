@@ -26,14 +26,15 @@ from portal.models import AuditEvent, User
 def recent_failures(user: User) -> int:
     """Failed sign-ins of `user` inside the window, since their last success or unlock."""
     since = timezone.now() - timedelta(seconds=settings.PORTAL_LOCKOUT_WINDOW_SECONDS)
-    events = AuditEvent.objects.filter(
-        actor_username=user.get_username(), occurred_at__gte=since
-    )
+    events = AuditEvent.objects.filter(actor_username=user.get_username(), occurred_at__gte=since)
     last_reset = (
         events.filter(
             Q(event_type=AuditEventType.LOGIN, outcome=AuditOutcome.SUCCESS)
-            | Q(event_type=AuditEventType.PERMISSION_CHANGE, object_id=str(user.pk),
-                detail__action="unlock")
+            | Q(
+                event_type=AuditEventType.PERMISSION_CHANGE,
+                object_id=str(user.pk),
+                detail__action="unlock",
+            )
         )
         .order_by("-occurred_at")
         .values_list("occurred_at", flat=True)
@@ -88,9 +89,10 @@ class LockoutModelBackend(ModelBackend):
     ) -> Any:
         if username is None:
             username = kwargs.get(User.USERNAME_FIELD)
-        if username is not None and User.objects.filter(
-            username=username, locked_at__isnull=False
-        ).exists():
+        if (
+            username is not None
+            and User.objects.filter(username=username, locked_at__isnull=False).exists()
+        ):
             # PermissionDenied stops every backend and is reported as a failed login.
             raise PermissionDenied("Account locked")
         return super().authenticate(request, username=username, password=password, **kwargs)

@@ -20,7 +20,8 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from portal.choices import Role
 
@@ -48,7 +49,7 @@ def user_can(user: Any, action: str) -> bool:
     return getattr(user, "role", None) in ROLE_PERMISSIONS[action]
 
 
-ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
+ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponseBase])
 
 
 def role_required(action: str) -> Callable[[ViewFunc], ViewFunc]:
@@ -56,7 +57,7 @@ def role_required(action: str) -> Callable[[ViewFunc], ViewFunc]:
 
     def decorator(view: ViewFunc) -> ViewFunc:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not user_can(request.user, action):
                 raise PermissionDenied
             return view(request, *args, **kwargs)

@@ -48,6 +48,12 @@ def sessions_end_all(user: Any) -> None:
     user.refresh_from_db(fields=["session_version"])
 
 
+def is_verified(user: Any) -> bool:
+    """True when the user's session passed the second factor (django-otp's OTPMiddleware)."""
+    check = getattr(user, "is_verified", None)
+    return bool(user.is_authenticated and check is not None and check())
+
+
 def is_background_poll(request: HttpRequest, url_name: str | None) -> bool:
     return request.META.get(POLL_HEADER) == "1" or url_name in settings.PORTAL_POLL_URL_NAMES
 
@@ -103,11 +109,13 @@ class SessionSecurityMiddleware:
             if poll or wants_json(request):
                 return JsonResponse({"detail": "Your session has expired."}, status=401)
             return self.get_response(request)
-        if not user.is_verified() and not _is_open_path(request, url_name):  # type: ignore[union-attr]
+        if not is_verified(user) and not _is_open_path(request, url_name):
             if wants_json(request):
                 return JsonResponse({"detail": "Second factor required."}, status=403)
-            return redirect(f"{reverse('login_otp')}?{urlencode({'next': request.get_full_path()})}")
-        if not poll and now - seen >= SEEN_RESOLUTION_SECONDS:
+            return redirect(
+                f"{reverse('login_otp')}?{urlencode({'next': request.get_full_path()})}"
+            )
+        if not poll and seen is not None and now - seen >= SEEN_RESOLUTION_SECONDS:
             request.session[SESSION_SEEN_AT] = now
         return self.get_response(request)
 

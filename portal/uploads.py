@@ -97,10 +97,10 @@ def image_store(
         stem = uuid.uuid4().hex
         base = PurePosixPath(folder)
         spool.seek(0)
-        original_path = default_storage.save(str(base / "originals" / f"{stem}{suffix}"), File(spool))
-    display_path = default_storage.save(
-        str(base / "display" / f"{stem}.png"), ContentFile(display)
-    )
+        original_path = default_storage.save(
+            str(base / "originals" / f"{stem}{suffix}"), File(spool)
+        )
+    display_path = default_storage.save(str(base / "display" / f"{stem}.png"), ContentFile(display))
     return StoredImage(
         original_name=PurePosixPath(original_name.replace("\\", "/")).name[:255],
         original_path=original_path,

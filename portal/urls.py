@@ -3,7 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from portal import audit_views, auth_views as portal_auth, user_views, views
+from portal import audit_views, user_views, views
+from portal import auth_views as portal_auth
 
 # Error pages without stack traces (DEBUG is off outside development).
 handler400 = "portal.views.bad_request"

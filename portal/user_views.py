@@ -21,7 +21,10 @@ from portal.services import user_create, user_update_access
 
 def agency_users(request: HttpRequest) -> QuerySet[User]:
     """The only users an administrator may see or change: those of their own agency."""
-    return User.objects.filter(agency_id=request.user.agency_id)  # type: ignore[union-attr]
+    agency_id = getattr(request.user, "agency_id", None)
+    if agency_id is None:
+        return User.objects.none()
+    return User.objects.filter(agency_id=agency_id)
 
 
 class UserAccessForm(forms.Form):
@@ -59,8 +62,11 @@ def user_new(request: HttpRequest) -> HttpResponse:
             form.add_error("username", "That username is taken.")
         else:
             try:
+                admin: User = request.user  # type: ignore[assignment]
+                if admin.agency is None:
+                    raise PermissionDenied
                 user = user_create(
-                    agency=request.user.agency,  # type: ignore[union-attr]
+                    agency=admin.agency,
                     username=data["username"],
                     role=data["role"],
                     password=data["password"],

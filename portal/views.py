@@ -177,9 +177,7 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error_page(
-        request, 403, "Not allowed", "Your role does not allow this page or action."
-    )
+    return _error_page(request, 403, "Not allowed", "Your role does not allow this page or action.")
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

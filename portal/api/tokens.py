@@ -53,7 +53,7 @@ class TokenLoginView(APIView):
         user = authenticate(request._request, username=data["username"], password=data["password"])
         if user is None:
             return Response({"detail": REFUSED}, status=status.HTTP_400_BAD_REQUEST)
-        device = confirmed_device(user)  # type: ignore[arg-type]
+        device = confirmed_device(user)
         if device is None or not code_is_valid(device, data["otp"]):
             audit_log(
                 request=request._request,
@@ -72,7 +72,7 @@ class TokenLoginView(APIView):
             detail={"path": "api_token"},
         )
         hours = settings.PORTAL_API_TOKEN_HOURS
-        token = api_token_create(user=user, hours=hours, request=request._request)  # type: ignore[arg-type]
+        token = api_token_create(user=user, hours=hours, request=request._request)
         return Response({"token": token, "expiry": timezone.now() + timedelta(hours=hours)})
 
 
@@ -84,12 +84,13 @@ class TokenRevokeView(APIView):
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request) -> Response:
-        request._auth.delete()  # type: ignore[union-attr]
+        token: Any = request.auth
+        token.delete()
         audit_log(
             request=request._request,
             event_type=AuditEventType.DELETE,
             object_type="knox.authtoken",
-            object_id=request._auth.token_key,  # type: ignore[union-attr]
+            object_id=token.token_key,
             user=request.user,
         )
         return Response(status=status.HTTP_204_NO_CONTENT)

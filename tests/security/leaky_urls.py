@@ -13,7 +13,9 @@ def unscoped_job(request: HttpRequest, pk: int) -> JsonResponse:
 
 
 def unscoped_job_list(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"results": [{"id": pk} for pk in Job.objects.values_list("pk", flat=True)]})
+    return JsonResponse(
+        {"results": [{"id": pk} for pk in Job.objects.values_list("pk", flat=True)]}
+    )
 
 
 urlpatterns = [

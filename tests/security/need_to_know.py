@@ -196,9 +196,8 @@ def urls_for(route: Route, records: Records) -> Iterator[str]:
 def _json_ids(data: Any) -> Iterator[str]:
     if isinstance(data, dict):
         for key, value in data.items():
-            if key in ("id", "pk") or key.endswith("_id"):
-                if isinstance(value, int | str):
-                    yield str(value)
+            if (key in ("id", "pk") or key.endswith("_id")) and isinstance(value, int | str):
+                yield str(value)
             yield from _json_ids(value)
     elif isinstance(data, list):
         for item in data:

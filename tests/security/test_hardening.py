@@ -79,7 +79,9 @@ def test_item_16_production_sends_hsts_and_secure_httponly_cookies(
     production_settings, settings, owner, password
 ):
     assert production_settings["SECURE_HSTS_SECONDS"] >= 31536000
-    assert production_settings["DEBUG"] is False and production_settings["PORTAL_DEMO_TOTP"] is False
+    assert (
+        production_settings["DEBUG"] is False and production_settings["PORTAL_DEMO_TOTP"] is False
+    )
     for name in PRODUCTION_SETTINGS:
         if name not in ("SESSION_COOKIE_NAME", "CSRF_COOKIE_NAME"):
             value = production_settings[name]
@@ -130,7 +132,7 @@ def test_item_14_errors_never_show_a_stack_trace(owner, settings):
 
 
 def _address() -> str:
-    return f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"  # noqa: S311
+    return f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
 
 
 def test_rate_limit_on_sign_in(client, settings, owner):

@@ -165,7 +165,9 @@ def test_item_02_enrolment_at_first_sign_in_shows_secret_and_qr_code(client, own
     password_step(client, "owner", password)
     page = client.get("/login/otp/").content.decode()
     assert "<svg" in page and "Set up your authenticator app" in page
-    secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page).group(1)
+    found = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page)
+    assert found is not None
+    secret = found.group(1)
     key = base64.b32decode(secret + "=" * (-len(secret) % 8))
     totp = TOTP(key)
     totp.time = time.time()
@@ -242,9 +244,7 @@ def test_item_03_passwords_are_stored_with_a_salted_kdf(settings):
     assert int(first.split("$")[1]) >= 600_000
 
 
-def test_item_03_the_change_password_page_applies_the_rules_and_is_audited(
-    client, owner, password
-):
+def test_item_03_the_change_password_page_applies_the_rules_and_is_audited(client, owner, password):
     login(client, owner)
     short = client.post(
         "/account/password/",

@@ -48,7 +48,7 @@ def test_item_07_every_route_gives_another_agency_nothing(walk_setup):
 
 
 def test_item_07_a_new_route_without_scoping_fails_the_walk(walk_setup, settings):
-    outsider, client, records, _ = walk_setup
+    _, client, records, _ = walk_setup
     settings.ROOT_URLCONF = "tests.security.leaky_urls"
     leaks = walk(client, records, include_admin=False)
     assert any(leak.startswith("leaky/") or "/leaky/" in leak for leak in leaks), leaks

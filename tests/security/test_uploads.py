@@ -29,7 +29,9 @@ def _png_header_only(width: int, height: int) -> bytes:
     """A tiny PNG file that claims a huge image: a decompression bomb's header."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
     return (
@@ -60,8 +62,10 @@ def test_item_12_stored_names_are_generated_whatever_the_upload_is_called():
     assert stored.original_name == "passwd.jpg"
     for path in (stored.original_path, stored.display_path):
         assert ".." not in path and "passwd" not in path
-        assert Path(default_storage.path(path)).resolve().is_relative_to(
-            Path(default_storage.location).resolve()
+        assert (
+            Path(default_storage.path(path))
+            .resolve()
+            .is_relative_to(Path(default_storage.location).resolve())
         )
 
 

@@ -26,3 +26,8 @@ class PortalConfig(AppConfig):
         user_logged_in.connect(signals.on_login, dispatch_uid="portal_audit_login")
         user_logged_out.connect(signals.on_logout, dispatch_uid="portal_audit_logout")
         user_login_failed.connect(signals.on_login_failed, dispatch_uid="portal_audit_failed")
+
+        from django.contrib.admin.models import LogEntry
+        from django.db.models.signals import post_save
+
+        post_save.connect(signals.on_admin_log_entry, sender=LogEntry, dispatch_uid="portal_admin")

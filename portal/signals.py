@@ -41,3 +41,25 @@ def on_login_failed(
         username=username,
     )
     record_failure(request, username)
+
+
+def on_admin_log_entry(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+    """Mirror each change made in the Django admin into the audit trail."""
+    if not created:
+        return
+    event_type = {
+        1: AuditEventType.CREATE,  # django.contrib.admin.models.ADDITION
+        2: AuditEventType.UPDATE,  # CHANGE
+        3: AuditEventType.DELETE,  # DELETION
+    }.get(instance.action_flag)
+    if event_type is None:
+        return
+    content_type = instance.content_type
+    audit_log(
+        request=None,
+        event_type=event_type,
+        object_type=f"{content_type.app_label}.{content_type.model}" if content_type else "",
+        object_id=str(instance.object_id or ""),
+        user=instance.user,
+        detail={"via": "admin"},
+    )

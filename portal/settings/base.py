@@ -7,6 +7,7 @@ from pathlib import Path
 import dj_database_url
 import django_stubs_ext
 import plotly
+from csp.constants import NONCE
 
 from portal.embedded_db import embedded_database_url
 from portal.env import env, env_bool, env_int, env_list
@@ -236,7 +237,7 @@ PORTAL_DEMO_TOTP = env_bool("PORTAL_DEMO_TOTP", True)
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", "'nonce'"],
+        "script-src": ["'self'", NONCE],
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:", "blob:"],
         "font-src": ["'self'", "data:"],

@@ -16,7 +16,13 @@ def api_boom(request: Request) -> Response:
     raise RuntimeError("internal-detail-that-must-not-leak")
 
 
+def inline_script(request: HttpRequest) -> HttpResponse:
+    nonce = request.csp_nonce  # type: ignore[attr-defined]
+    return HttpResponse(f'<script nonce="{nonce}">window.ok = 1;</script>')
+
+
 urlpatterns = [
+    path("nonce/", inline_script),
     path("boom/", boom),
     path("api/v1/boom/", api_boom),
     path("", include("portal.urls")),

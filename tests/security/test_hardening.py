@@ -110,6 +110,15 @@ def test_item_16_every_page_carries_csp_nosniff_and_frame_ancestors(owner_client
         assert response["X-Frame-Options"] == "DENY"
 
 
+def test_item_16_inline_scripts_run_only_with_the_response_nonce(owner, settings):
+    settings.ROOT_URLCONF = "tests.security.boom_urls"
+    client = login(Client(), owner)
+    first, second = client.get("/nonce/"), client.get("/nonce/")
+    nonce = first.content.decode().split('nonce="')[1].split('"')[0]
+    assert len(nonce) >= 16 and f"'nonce-{nonce}'" in first["Content-Security-Policy"]
+    assert f"'nonce-{nonce}'" not in second["Content-Security-Policy"]  # fresh per response
+
+
 def test_item_16_charts_need_no_inline_script():
     script = (ROOT / "static" / "js" / "portal.js").read_text()
     assert "data-plotly-figure" in script and "Plotly.newPlot" in script

@@ -132,6 +132,17 @@ def test_item_09_the_audit_page_filters_and_exports_csv(agency_a, owner_client, 
     assert rows[1][1] == "owner" and rows[1][0].endswith("+00:00")
 
 
+def test_item_09_changes_in_the_django_admin_are_audited(agency_a):
+    superuser = UserFactory(agency=agency_a, role=Role.ADMIN, is_staff=True, is_superuser=True)
+    client = login(Client(), superuser)
+    response = client.post(
+        "/admin/portal/agency/add/", {"name": "New Agency", "ori": "NA0000001", "state": "NA"}
+    )
+    assert response.status_code == 302
+    event = AuditEvent.objects.filter(event_type=AuditEventType.CREATE).latest("id")
+    assert event.actor == superuser and event.object_type == "portal.agency"
+
+
 # --- 10. append-only ------------------------------------------------------------------------
 
 

@@ -133,10 +133,21 @@ class Route:
     template: str  # with {name} placeholders
     params: tuple[str, ...]
     name: str
+    numeric_params: frozenset[str] = frozenset()  # <int:...> path converters
 
 
 _ROUTE_PARAM = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>")
 _REGEX_GROUP = re.compile(r"\(\?P<(?P<name>\w+)>[^)]*\)")
+
+
+def _numeric_params(pattern: Any) -> set[str]:
+    if hasattr(pattern.pattern, "_route"):
+        return {
+            m.group("name")
+            for m in _ROUTE_PARAM.finditer(str(pattern.pattern))
+            if m.group("conv") == "int"
+        }
+    return set()
 
 
 def _pattern_text(pattern: Any) -> str | None:
@@ -152,22 +163,28 @@ def _pattern_text(pattern: Any) -> str | None:
 
 
 def url_routes() -> Iterator[Route]:
-    def walk(resolver: URLResolver, prefix: str, namespace: str) -> Iterator[Route]:
+    def walk(
+        resolver: URLResolver, prefix: str, namespace: str, numeric: frozenset[str]
+    ) -> Iterator[Route]:
         for pattern in resolver.url_patterns:
             text = _pattern_text(pattern)
             if text is None:
                 continue
+            numbers = numeric | _numeric_params(pattern)
             if isinstance(pattern, URLResolver):
                 ns = pattern.namespace or ""
-                yield from walk(pattern, prefix + text, f"{namespace}{ns}:" if ns else namespace)
+                yield from walk(
+                    pattern, prefix + text, f"{namespace}{ns}:" if ns else namespace, numbers
+                )
             elif isinstance(pattern, URLPattern):
                 template = "/" + prefix + text
                 params = tuple(re.findall(r"{(\w+)}", template))
                 if "format" in params:
                     continue  # DRF's format-suffix duplicates
-                yield Route(template, params, f"{namespace}{pattern.name or template}")
+                name = f"{namespace}{pattern.name or template}"
+                yield Route(template, params, name, numbers)
 
-    yield from walk(get_resolver(), "", "")
+    yield from walk(get_resolver(), "", "", frozenset())
 
 
 def schema_routes(client: Client) -> Iterator[tuple[Route, list[str]]]:
@@ -178,7 +195,9 @@ def schema_routes(client: Client) -> Iterator[tuple[Route, list[str]]]:
         yield Route(path, params, f"openapi {path}"), methods
 
 
-def _values_for(param: str, records: Records) -> list[str]:
+def _values_for(param: str, records: Records, numeric: bool = False) -> list[str]:
+    if numeric:
+        return sorted(records.ids)
     if ID_PARAM.match(param):
         return sorted(records.ids | {v for v in records.string_values() if "-" in v})
     return sorted(records.string_values())[:50]
@@ -188,7 +207,7 @@ def urls_for(route: Route, records: Records) -> Iterator[str]:
     if not route.params:
         yield route.template
         return
-    choices = [_values_for(param, records) for param in route.params]
+    choices = [_values_for(param, records, param in route.numeric_params) for param in route.params]
     for combination in itertools.islice(itertools.product(*choices), MAX_COMBINATIONS):
         yield route.template.format(**dict(zip(route.params, combination, strict=True)))
 

@@ -26,7 +26,7 @@ SESSION_AUTH_AT = "portal_auth_at"
 SESSION_SEEN_AT = "portal_seen_at"
 POLL_HEADER = "HTTP_X_PORTAL_POLL"
 
-# Reachable before the second factor is verified (and without a session at all).
+# View names (namespace included) reachable before the second factor is verified.
 OPEN_URL_NAMES = frozenset({"login", "login_otp", "logout", "healthz"})
 # Writing the last-seen time on every request would be a database write per
 # request; a resolution of a few seconds is plenty for a 30 minute timeout.
@@ -66,7 +66,7 @@ def wants_json(request: HttpRequest) -> bool:
 
 def _url_name(request: HttpRequest) -> str | None:
     try:
-        return resolve(request.path_info).url_name
+        return resolve(request.path_info).view_name
     except Resolver404:
         return None
 

@@ -146,6 +146,28 @@ def test_item_02_a_session_without_second_factor_reaches_only_the_code_step(clie
     assert client.get("/login/otp/").status_code == 200
 
 
+def test_item_02_every_url_pattern_asks_an_unverified_session_for_the_code(client, owner):
+    """All routes, including those other apps add later, from the URL resolvers."""
+    from tests.security.need_to_know import url_routes
+
+    client.force_login(owner)
+    open_routes = {"/login/", "/login/otp/", "/logout/", "/healthz"}
+    checked = 0
+    for route in url_routes():
+        url = route.template.format(**dict.fromkeys(route.params, "1"))
+        if url in open_routes:
+            continue
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            if url.startswith("/api/"):
+                assert response.status_code == 403, (method, url, response.status_code)
+            else:
+                assert response.status_code == 302, (method, url, response.status_code)
+                assert response["Location"].startswith("/login/otp/"), (method, url)
+        checked += 1
+    assert checked > 20
+
+
 def test_item_02_each_code_is_accepted_once(client, owner, password):
     code = totp_code(owner)
     password_step(client, "owner", password)

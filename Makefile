@@ -19,6 +19,7 @@ install: $(STAMP)
 ## make run: the portal with the demo city on http://127.0.0.1:8000 (embedded PostgreSQL without DATABASE_URL)
 run: install
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py seed_demo
 	@echo "Second factor of the demo users: $(BIN)/python manage.py demo_totp USERNAME prints the current code"
 	@echo "Serving the portal on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
@@ -37,6 +38,7 @@ lint: install
 
 ## make bench: every benchmark, with its figures and ratio to its reference; writes bench/REPORT.md
 bench: install
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
 	$(BIN)/python -m bench
 
 clean-var:

@@ -7,6 +7,7 @@ database server of their own.
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -22,7 +23,10 @@ def embedded_database_url(var_dir: Path, database: str = "portal") -> str:
     """Start (or join) the embedded server under var_dir and return a URL to `database`."""
     if not _DATABASE_NAME.match(database):
         raise ValueError(f"Invalid database name {database!r}")
-    import pgserver  # imported here: only needed when no DATABASE_URL is given
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (as in containers and CI).
+        warnings.simplefilter("ignore")
+        import pgserver  # imported here: only needed when no DATABASE_URL is given
 
     pgdata = (var_dir / "pgdata").resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)

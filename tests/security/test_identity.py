@@ -366,3 +366,31 @@ def test_item_06_the_system_use_notice_is_shown_and_must_be_acknowledged(client,
     refused = client.post("/login/", {"username": "owner", "password": password})
     assert b"You must acknowledge the system-use notice" in refused.content
     assert client.get("/login/otp/").status_code == 302  # no password step passed
+
+
+def test_item_02_tokens_from_the_account_page_are_shown_once_and_revocable(owner_client, owner):
+    page = owner_client.get("/account/")
+    assert page.status_code == 200 and b"Replace my authenticator" in page.content
+    owner_client.post("/account/tokens/new/")
+    shown = owner_client.get("/account/").content.decode()
+    token = shown.split("shown only now): <code>")[1].split("</code>")[0]
+    assert Client().get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 200
+    assert token not in owner_client.get("/account/").content.decode()  # once only
+    stored = AuthToken.objects.get(user=owner)
+    owner_client.post(f"/account/tokens/{stored.digest}/revoke/")
+    assert Client().get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 401
+    assert AuditEvent.objects.filter(
+        event_type=AuditEventType.DELETE, object_type="knox.authtoken", actor=owner
+    ).exists()
+
+
+def test_item_02_replacing_ones_authenticator_needs_the_password_and_ends_sessions(
+    owner_client, owner, password
+):
+    other = login(Client(), owner)
+    owner_client.post("/account/mfa/reset/", {"password": "wrong"})
+    assert TOTPDevice.objects.filter(user=owner).exists() and is_signed_in(other)
+    owner_client.post("/account/mfa/reset/", {"password": password})
+    assert not TOTPDevice.objects.filter(user=owner).exists()
+    assert not is_signed_in(other) and not is_signed_in(owner_client)
+    assert AuditEvent.objects.filter(event_type=AuditEventType.MFA_CHANGE, actor=owner).exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import QuerySet
 
 from portal.choices import AuditEventType, AuditOutcome
@@ -21,10 +22,16 @@ class AuditEventFilterSet(django_filters.FilterSet):
     object_id = django_filters.CharFilter(label="Object id")
     client_address = django_filters.CharFilter(label="Client address")
     since = django_filters.DateFilter(
-        field_name="occurred_at", lookup_expr="date__gte", label="From (date)"
+        field_name="occurred_at",
+        lookup_expr="date__gte",
+        label="From (date)",
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     until = django_filters.DateFilter(
-        field_name="occurred_at", lookup_expr="date__lte", label="To (date)"
+        field_name="occurred_at",
+        lookup_expr="date__lte",
+        label="To (date)",
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     class Meta:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -123,6 +124,8 @@ def test_item_09_the_audit_page_filters_and_exports_csv(agency_a, owner_client, 
     supervisor = login(Client(), supervisor_user)
     views = supervisor.get("/audit/?event_type=view&actor=own").content.decode()
     assert "<td>Record view</td>" in views and "portal.agency" in views
+    event = AuditEvent.objects.filter(event_type=AuditEventType.VIEW).latest("id")
+    assert f"<td>{event.occurred_at.astimezone(UTC):%Y-%m-%d %H:%M:%S}</td>" in views  # UTC
     assert "<td>Login</td>" not in views
     response = supervisor.get("/audit/export.csv?event_type=view")
     assert response["Content-Disposition"].startswith("attachment;")

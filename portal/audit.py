@@ -28,13 +28,22 @@ def audit_log(
     actor = user if user is not None else getattr(request, "user", None)
     if actor is not None and not actor.is_authenticated:
         actor = None
+    agency_id = getattr(actor, "agency_id", None)
+    if actor is None and username:
+        # A failed sign-in has no actor; its agency is the named account's, if it exists,
+        # so that the agency's supervisors see attempts on their users.
+        from portal.models import User
+
+        agency_id = (
+            User.objects.filter(username=username).values_list("agency_id", flat=True).first()
+        )
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
     return AuditEvent.objects.create(
         actor=actor,
         actor_username=(actor.get_username() if actor is not None else username)[:150],
-        agency_id=getattr(actor, "agency_id", None),
+        agency_id=agency_id,
         event_type=str(event_type),
         object_type=object_type,
         object_id=object_id,

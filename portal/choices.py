@@ -13,6 +13,8 @@ class AuditEventType(models.TextChoices):
     LOGIN = "login", "Login"
     LOGIN_FAILED = "login_failed", "Failed login"
     LOGOUT = "logout", "Logout"
+    LOCKOUT = "lockout", "Account locked"
+    SESSION_EXPIRED = "session_expired", "Session expired"
     PASSWORD_CHANGE = "password_change", "Password change"
     MFA_CHANGE = "mfa_change", "Second factor change"
     VIEW = "view", "Record view"

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 
 from portal.choices import Role
+from portal.mfa import demo_device_create
 from portal.models import Agency, User
 from portal.services import agency_create, sharing_agreement_create, user_create
 
@@ -102,6 +103,9 @@ def seed(ctx: DemoContext) -> None:
             password=DEMO_PASSWORD,
             email=f"{username}@example.org",
         )
+        if settings.PORTAL_DEMO_TOTP:
+            # Fixed, documented TOTP secrets: `manage.py demo_totp USER` prints the code.
+            demo_device_create(ctx.users[username])
     ctx.truth["portal"] = {
         "agencies": {key: agency.ori for key, agency in ctx.agencies.items()},
         "users": {name: role for name, _, role in DEMO_USERS},

@@ -106,7 +106,11 @@ def job_execute(job_id: int) -> None:
         job.progress_current, job.progress_total = current, total
 
     try:
-        result = registration.handler(job, progress)
+        # All or nothing (SECURITY.md item 11): a handler that refuses a file, or
+        # fails, leaves no record behind. Progress goes to the cache, so the page
+        # still moves while the transaction is open.
+        with transaction.atomic():
+            result = registration.handler(job, progress)
     except JobFailed as failure:
         _finish(job, JobStatus.FAILED, message=failure.message, result=failure.result)
     except Exception:

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from portal.choices import AuditEventType, AuditOutcome, JobStatus, Role
 
@@ -78,9 +79,26 @@ class User(AbstractUser):
         Agency, on_delete=models.PROTECT, related_name="users", null=True, blank=True
     )
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.DETECTIVE)
+    # Bumped on logout, disable and second-factor reset: every session signed
+    # with the old value stops working (SECURITY.md item 5).
+    session_version = models.PositiveIntegerField(default=0, editable=False)
+    # Set after too many failed sign-ins; only an administrator clears it.
+    locked_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["username"]
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Django checks this hash on every request; folding session_version in
+        # lets one UPDATE end every session of the user, on every server.
+        key_salt = "portal.models.User.get_session_auth_hash"
+        return salted_hmac(
+            key_salt, f"{self.password}:{self.session_version}", secret=secret, algorithm="sha256"
+        ).hexdigest()
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
 
     def has_role(self, *roles: str) -> bool:
         return self.is_active and self.role in roles

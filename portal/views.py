@@ -1,11 +1,9 @@
-"""Platform pages: dashboard, agencies, jobs, health."""
+"""Platform pages: dashboard, agencies, jobs, health, error pages."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm
-from django.contrib.auth.views import LoginView
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
@@ -24,22 +22,6 @@ from portal.imports import (
 )
 from portal.jobs import job_progress
 from portal.models import Agency, Job, SharingAgreement
-
-
-class NoticeAuthenticationForm(AuthenticationForm):
-    """Sign-in that requires the system-use notice to be acknowledged (CJIS AC-8)."""
-
-    acknowledge = forms.BooleanField(
-        required=True,
-        label="I have read the notice above and accept the conditions of use.",
-        error_messages={"required": "You must acknowledge the system-use notice to sign in."},
-    )
-
-
-class PortalLoginView(LoginView):
-    form_class = NoticeAuthenticationForm
-    template_name = "registration/login.html"
-    redirect_authenticated_user = True
 
 
 @login_required
@@ -179,3 +161,38 @@ def import_upload(request: HttpRequest, kind: str) -> HttpResponse:
         else:
             return redirect(job.get_absolute_url())
     return render(request, "portal/import_upload.html", {"importer": importer, "form": form})
+
+
+def _error_page(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+    """A plain error page: never a stack trace, never the exception text."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": title}, status=status)
+    return render(
+        request, "error.html", {"status": status, "title": title, "message": message}, status=status
+    )
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(request, 400, "Bad request", "The request could not be understood.")
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(request, 403, "Not allowed", "Your role does not allow this page or action.")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(
+        request, 404, "Not found", "There is no such page, or it is not shared with your agency."
+    )
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    request_id = getattr(request, "request_id", "")
+    return _error_page(
+        request,
+        500,
+        "Something went wrong",
+        f"The error was logged. Quote reference {request_id} to your administrator."
+        if request_id
+        else "The error was logged.",
+    )

@@ -39,8 +39,36 @@ def outsider(agency_b: Any) -> Any:
 
 
 def login(client: Client, user: Any) -> Client:
-    client.force_login(user)
+    """Sign `user` in with both factors, as the portal's two-step sign-in would.
+
+    Every test signs in through this helper: a bare force_login() is refused by
+    portal.security.SessionSecurityMiddleware (second factor missing).
+    """
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    device = totp_device(user)
+    client.force_login(user, backend="portal.lockout.LockoutModelBackend")
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
     return client
+
+
+def totp_device(user: Any) -> Any:
+    """The user's confirmed TOTP device, created when missing."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    return device
+
+
+def totp_code(user: Any, at: float | None = None) -> str:
+    """The current TOTP code of `user`'s device (to sign in through the real forms)."""
+    from portal.mfa import totp_code as code_of
+
+    return code_of(totp_device(user), at)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import factory
 
 from portal.choices import Role
-from portal.models import Agency, SharingAgreement, User
+from portal.models import Agency, Job, SharingAgreement, SourceFile, User
 
 TEST_PASSWORD = "correct-horse-battery-9"
 
@@ -36,3 +36,24 @@ class SharingAgreementFactory(factory.django.DjangoModelFactory):
 
     owner = factory.SubFactory(AgencyFactory)
     partner = factory.SubFactory(AgencyFactory)
+
+
+class JobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Job
+
+    agency = factory.SubFactory(AgencyFactory)
+    kind = "test"
+    label = factory.Sequence(lambda n: f"Test job {n}")
+
+
+class SourceFileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SourceFile
+
+    agency = factory.SubFactory(AgencyFactory)
+    kind = "test"
+    original_name = factory.Sequence(lambda n: f"file-{n}.csv")
+    stored_name = factory.Sequence(lambda n: f"stored/{n:08d}.csv")
+    sha256 = "0" * 64
+    size = 10

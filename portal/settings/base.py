@@ -7,6 +7,7 @@ from pathlib import Path
 import dj_database_url
 import django_stubs_ext
 import plotly
+from csp.constants import NONCE
 
 from portal.embedded_db import embedded_database_url
 from portal.env import env, env_bool, env_int, env_list
@@ -35,6 +36,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "knox",
     "django_filters",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "portal.apps.PortalConfig",
@@ -48,10 +52,14 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "portal.middleware.RequestIdMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Global, not per view: every URL any app adds is covered (SECURITY.md items 2 and 4).
+    "portal.security.SessionSecurityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -82,10 +90,18 @@ if not _database_url:
 DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
 
 AUTH_USER_MODEL = "portal.User"
+# The lockout check runs before any password is compared, on every path that
+# calls authenticate(): the sign-in form, the admin and the API token login.
+AUTHENTICATION_BACKENDS = ["portal.lockout.LockoutModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
+# Salted, iterated KDFs only (CJIS IA-5(1)); the first one hashes new passwords.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -126,8 +142,9 @@ PORTAL_TRUSTED_PROXY_COUNT = env_int("PORTAL_TRUSTED_PROXY_COUNT", 0)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # No BasicAuthentication: it would sign in with a password alone (SECURITY.md item 2).
         "knox.auth.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "portal.api.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -187,6 +204,52 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Sessions (CJIS AC-11, IA-11): re-authentication after 30 minutes idle and
+# after 12 hours in all; see portal.security.SessionSecurityMiddleware.
+PORTAL_SESSION_IDLE_SECONDS = env_int("PORTAL_SESSION_IDLE_SECONDS", 30 * 60)
+PORTAL_SESSION_ABSOLUTE_SECONDS = env_int("PORTAL_SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)
+SESSION_COOKIE_AGE = PORTAL_SESSION_ABSOLUTE_SECONDS
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# URL names of background polls that must not keep a session alive (besides
+# any request carrying the header X-Portal-Poll: 1, as static/js/portal.js sends).
+PORTAL_POLL_URL_NAMES = ["job_status"]
+# Lockout (CJIS AC-7): this many failures within the window lock the account
+# until an administrator unlocks it.
+PORTAL_LOCKOUT_FAILURES = env_int("PORTAL_LOCKOUT_FAILURES", 5)
+PORTAL_LOCKOUT_WINDOW_SECONDS = env_int("PORTAL_LOCKOUT_WINDOW_SECONDS", 15 * 60)
+# Rate limits per client address: (requests, seconds) for sign-in and API token endpoints.
+PORTAL_RATE_LIMITS = {
+    "login": (env_int("PORTAL_LOGIN_RATE_LIMIT", 30), 60),
+    "otp": (env_int("PORTAL_LOGIN_RATE_LIMIT", 30), 60),
+    "api_token": (env_int("PORTAL_TOKEN_RATE_LIMIT", 10), 60),
+}
+# API tokens (knox: stored hashed, each with an expiry, revocable).
+PORTAL_API_TOKEN_HOURS = env_int("PORTAL_API_TOKEN_HOURS", 12)
+OTP_TOTP_ISSUER = "CGI portal"
+# Demo TOTP secrets are accepted only where this is true (never in production).
+PORTAL_DEMO_TOTP = env_bool("PORTAL_DEMO_TOTP", True)
+
+# Content Security Policy: scripts only from the portal itself or with the
+# per-response nonce (`nonce="{{ request.csp_nonce }}"`); charts are drawn by
+# static/js/portal.js from JSON in <script type="application/json"> (json_script).
+# Styles allow inline attributes because plotly.js sets them on its SVG.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LOGGING = {
     "version": 1,
@@ -206,3 +269,7 @@ PORTAL_ALERT_LINK_MINUTES_BEFORE = env_int("PORTAL_ALERT_LINK_MINUTES_BEFORE", 3
 PORTAL_ALERT_LINK_MINUTES_AFTER = env_int("PORTAL_ALERT_LINK_MINUTES_AFTER", 60)
 PORTAL_ALERT_CLUSTER_RADIUS_M = env_int("PORTAL_ALERT_CLUSTER_RADIUS_M", 100)
 PORTAL_ALERT_CLUSTER_MINUTES = env_int("PORTAL_ALERT_CLUSTER_MINUTES", 5)
+
+# Image uploads (portal.uploads): bytes and pixels (checked before decoding).
+PORTAL_MAX_IMAGE_BYTES = env_int("PORTAL_MAX_IMAGE_BYTES", 25 * 1024 * 1024)
+PORTAL_MAX_IMAGE_PIXELS = env_int("PORTAL_MAX_IMAGE_PIXELS", 40_000_000)

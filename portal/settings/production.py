@@ -20,3 +20,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+SESSION_COOKIE_NAME = "__Host-portal-session"
+CSRF_COOKIE_NAME = "__Host-portal-csrf"
+# Never accept the synthetic demo's fixed TOTP secrets in production.
+PORTAL_DEMO_TOTP = False

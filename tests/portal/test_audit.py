@@ -8,6 +8,7 @@ from django.test import Client
 
 from portal.choices import AuditEventType, AuditOutcome
 from portal.models import AuditEvent
+from tests.conftest import login, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -20,8 +21,16 @@ def login_form(client: Client, username: str, password: str, **extra: str):
     )
 
 
+def sign_in(client: Client, user, password: str, **extra: str):
+    """Both steps of the sign-in: password (with the notice), then the TOTP code."""
+    login_form(client, user.username, password, **extra)
+    return client.post("/login/otp/", {"code": totp_code(user)}, **extra)
+
+
 def test_successful_login_is_audited_with_address_and_request_id(client, owner, password):
-    response = login_form(client, "owner", password, REMOTE_ADDR="10.1.2.3")
+    login_form(client, "owner", password, REMOTE_ADDR="10.1.2.3")
+    assert not AuditEvent.objects.filter(event_type=AuditEventType.LOGIN).exists()
+    response = client.post("/login/otp/", {"code": totp_code(owner)}, REMOTE_ADDR="10.1.2.3")
 
     assert response.status_code == 302
     event = AuditEvent.objects.get(event_type=AuditEventType.LOGIN)
@@ -54,7 +63,7 @@ def test_login_requires_acknowledging_the_system_use_notice(client, owner, passw
 
 
 def test_logout_is_audited(client, owner):
-    client.force_login(owner)
+    login(client, owner)
     client.post("/logout/")
     assert AuditEvent.objects.filter(event_type=AuditEventType.LOGOUT, actor=owner).exists()
 
@@ -77,15 +86,15 @@ def test_api_retrieve_is_audited(owner_client, owner, agency_a):
 
 
 def test_spoofed_forwarded_for_is_not_believed_without_trusted_proxy(client, owner, password):
-    login_form(client, "owner", password, REMOTE_ADDR="10.9.9.9", HTTP_X_FORWARDED_FOR="1.2.3.4")
+    sign_in(client, owner, password, REMOTE_ADDR="10.9.9.9", HTTP_X_FORWARDED_FOR="1.2.3.4")
     assert AuditEvent.objects.get(event_type=AuditEventType.LOGIN).client_address == "10.9.9.9"
 
 
 def test_only_the_trusted_proxy_entry_is_believed(client, owner, password, settings):
     settings.PORTAL_TRUSTED_PROXY_COUNT = 1
-    login_form(
+    sign_in(
         client,
-        "owner",
+        owner,
         password,
         REMOTE_ADDR="10.0.0.1",
         HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7",

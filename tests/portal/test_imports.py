@@ -11,6 +11,7 @@ from portal.imports import Importer, import_dir, register_importer
 from portal.jobs import JobFailed, Progress
 from portal.models import Job, SourceFile
 from portal.tabular import read_table
+from tests.conftest import login
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +49,7 @@ register_importer(
 @pytest.fixture
 def analyst_client(agency_a):
     client = Client()
-    client.force_login(UserFactory(agency=agency_a, role="analyst"))
+    login(client, UserFactory(agency=agency_a, role="analyst"))
     return client
 
 

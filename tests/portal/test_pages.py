@@ -7,6 +7,7 @@ from django.contrib.staticfiles import finders
 from django.test import Client
 
 from portal.services import api_token_create
+from tests.conftest import login
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ def test_dashboard_names_the_user_agency_and_role_navigation(owner_client, owner
 def test_analyst_navigation_includes_jobs(client, agency_a):
     from tests.factories import UserFactory
 
-    client.force_login(UserFactory(agency=agency_a, role="analyst"))
+    login(client, UserFactory(agency=agency_a, role="analyst"))
     assert ">Jobs<" in client.get("/").content.decode()
 
 

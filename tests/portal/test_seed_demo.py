@@ -42,6 +42,12 @@ def test_seed_demo_builds_agencies_users_and_truth(var_dir, client):
         "/login/", {"username": "detective", "password": DEMO_PASSWORD, "acknowledge": "on"}
     )
     assert response.status_code == 302
+    assert "demo_totp" in out.getvalue()
+    # ... with the code the documented demo command prints.
+    code_out = StringIO()
+    call_command("demo_totp", "detective", stdout=code_out, stderr=StringIO())
+    response = client.post("/login/otp/", {"code": code_out.getvalue().strip()})
+    assert response.status_code == 302
     assert "Metro City Police Department" in client.get("/").content.decode()
 
 

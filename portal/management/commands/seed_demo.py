@@ -34,3 +34,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, agency, role in DEMO_USERS:
             self.stdout.write(f"  {username:<18} {role.label:<14} {agency}")
+        self.stdout.write(
+            "Second factor: each demo user has a fixed demo TOTP secret; "
+            "`python manage.py demo_totp USER` prints the current six-digit code "
+            "(or add the secret it prints to an authenticator app)."
+        )

@@ -6,7 +6,15 @@ import datetime as dt
 
 import factory
 
-from portal.incidents.models import Incident, IncidentPerson, ShotSpotterAlert
+from portal.incidents.choices import LinkRule
+from portal.incidents.models import (
+    AlertIncidentLink,
+    AlertPairLink,
+    Incident,
+    IncidentPerson,
+    ShootingEvent,
+    ShotSpotterAlert,
+)
 from tests.factories import AgencyFactory
 
 BASE_LAT, BASE_LON = 39.2904, -76.6122
@@ -40,8 +48,8 @@ class IncidentPersonFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = IncidentPerson
 
-    incident = factory.SubFactory(IncidentFactory)
-    agency = factory.LazyAttribute(lambda o: o.incident.agency)
+    agency = factory.SubFactory(AgencyFactory)
+    incident = factory.SubFactory(IncidentFactory, agency=factory.SelfAttribute("..agency"))
     role = "victim"
     last_name = "SAMPLE"
     first_name = "PAT"
@@ -67,3 +75,48 @@ class AlertFactory(factory.django.DjangoModelFactory):
     coordinate_decimals = 6
     alert_type = "multiple_gunshots"
     rounds = 3
+
+
+class ShootingEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ShootingEvent
+
+    agency = factory.SubFactory(AgencyFactory)
+    first_fired_at = T0
+    last_fired_at = T0 + dt.timedelta(minutes=2)
+    latitude = BASE_LAT
+    longitude = BASE_LON
+    alert_count = 2
+
+
+class AlertIncidentLinkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AlertIncidentLink
+
+    agency = factory.SubFactory(AgencyFactory)
+    alert = factory.SubFactory(AlertFactory, agency=factory.SelfAttribute("..agency"))
+    incident = factory.SubFactory(IncidentFactory, agency=factory.SelfAttribute("..agency"))
+    distance_m = 40.0
+    minutes = 3.0
+    rule = LinkRule.RADIUS_WINDOW
+    radius_m = 250.0
+
+
+class AlertPairLinkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AlertPairLink
+
+    agency = factory.SubFactory(AgencyFactory)
+    alert = factory.SubFactory(AlertFactory, agency=factory.SelfAttribute("..agency"))
+    other = factory.SubFactory(AlertFactory, agency=factory.SelfAttribute("..agency"))
+    distance_m = 30.0
+    minutes = 1.0
+    rule = LinkRule.CLUSTER
+
+    @classmethod
+    def _create(cls, model_class: type, *args: object, **kwargs: object) -> object:
+        # The pair is stored in id order (a check constraint).
+        alert, other = kwargs["alert"], kwargs["other"]
+        if alert.pk > other.pk:
+            kwargs["alert"], kwargs["other"] = other, alert
+        return super()._create(model_class, *args, **kwargs)

@@ -21,7 +21,9 @@ def records(agency_a):
     incident = IncidentFactory(
         agency=agency_a, incident_number="24-000777", offense="=cmd|' /C calc'!A0", killed=1
     )
-    IncidentPersonFactory(incident=incident, last_name="VICTIMNAME", role="victim")
+    IncidentPersonFactory(
+        incident=incident, agency=incident.agency, last_name="VICTIMNAME", role="victim"
+    )
     alert = AlertFactory(
         agency=agency_a, source_id="SS-LINKED", latitude=incident.latitude + 0.0005
     )

@@ -4,6 +4,8 @@ import datetime as dt
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from portal.incidents.importers import Bounds, alert_type_of, load_profile, spelling_lookup
@@ -147,6 +149,7 @@ class AlertIncidentLinkSerializer(serializers.ModelSerializer[AlertIncidentLink]
 FEED_EARLIEST = dt.date(1990, 1, 1)
 
 
+@extend_schema_field(OpenApiTypes.NUMBER)
 class CoordinateField(serializers.Field):
     """A latitude or longitude as a JSON number or string; keeps how many decimals it had."""
 

@@ -41,13 +41,17 @@
       var source = document.getElementById(box.getAttribute("data-plotly-figure"));
       if (!source) { return; }
       var figure = JSON.parse(source.textContent);
+      // A figure serialised by plotly (fig.to_json()) arrives as a JSON string.
+      if (typeof figure === "string") { figure = JSON.parse(figure); }
       var config = Object.assign({ responsive: true, displaylogo: false }, figure.config || {});
       window.Plotly.newPlot(box, figure.data || [], figure.layout || {}, config);
     });
   }
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", draw);
-  } else {
+  // plotly.min.js is a deferred script that runs after this one: draw once the
+  // page has loaded every script.
+  if (document.readyState === "complete") {
     draw();
+  } else {
+    window.addEventListener("load", draw);
   }
 })();

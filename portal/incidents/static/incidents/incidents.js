@@ -1,15 +1,10 @@
-/* Incident and alert maps (figures built on the server) and the live alert view. */
+/* The live alert view: the table and map refresh themselves (portal.js draws the first map). */
 (function () {
   "use strict";
   function draw(box, figure) {
     if (!window.Plotly || !figure) { return; }
     window.Plotly.react(box, figure.data || [], figure.layout || {}, { responsive: true, displaylogo: false });
   }
-  document.querySelectorAll("[data-figure]").forEach(function (box) {
-    var source = document.getElementById(box.getAttribute("data-figure"));
-    if (source) { draw(box, JSON.parse(JSON.parse(source.textContent))); }
-  });
-
   var live = document.querySelector("[data-live-url]");
   if (!live) { return; }
   var url = live.getAttribute("data-live-url");

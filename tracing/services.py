@@ -261,6 +261,8 @@ def _write(
     now = dt.datetime.now(dt.UTC)
     params: dict[str, Any] = {"agency": agency_id, "now": now, "source": source_file.pk}
     with connection.cursor() as cursor:
+        # ON COMMIT DROP does not fire inside an enclosing transaction (seed_demo, tests).
+        cursor.execute("DROP TABLE IF EXISTS etrace_stage, etrace_flags")
         cursor.execute(_stage_ddl())
         raw = cursor.cursor  # psycopg2's cursor, for COPY
         while hasattr(raw, "cursor"):
@@ -443,6 +445,7 @@ def _write(
                 """,  # noqa: S608 - column is one of two constants
                 params,
             )
+        cursor.execute("DROP TABLE etrace_stage, etrace_flags")
         step(7)
     TraceChange.objects.bulk_create(
         TraceChange(

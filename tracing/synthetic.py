@@ -16,6 +16,7 @@ import io
 import itertools
 import math
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,7 +100,7 @@ class SyntheticPerson:
     city: str
     state: str
     zip_code: str
-    key: str = ""
+    ident: str = ""
 
     def cells(self, prefix: str, typo: random.Random | None = None) -> dict[str, str]:
         last, first, dob = self.last, self.first, self.dob
@@ -163,8 +164,9 @@ def _serial_typo(rng: random.Random, serial: str) -> str:
 
 
 def _ttc_days(rng: random.Random) -> int:
-    # Log-normal with median 3 years and P(< 1 year) = 0.25: sigma = ln(3) / 0.674.
-    return max(1, min(int(math.exp(rng.gauss(math.log(1095), 1.63))), 35 * 365))
+    # Log-normal, P(< 1 year) = 0.20 and P(< 3 years) = 0.46 at ordinary dealers; with the
+    # planted source dealers the whole file comes to about a quarter and a half.
+    return max(1, min(int(math.exp(rng.gauss(math.log(1270), 1.485))), 35 * 365))
 
 
 def _ffl(rng: random.Random, district: str, county: str, sequence: int) -> str:
@@ -173,7 +175,9 @@ def _ffl(rng: random.Random, district: str, county: str, sequence: int) -> str:
     return f"8-{district}-{county}-01-{year}{month}-{sequence:05d}"
 
 
-def _person(rng: random.Random, place: tuple[str, str, str, str, str]) -> SyntheticPerson:
+def _person(
+    rng: random.Random, place: tuple[str, str, str, str, str], people: Iterator[int]
+) -> SyntheticPerson:
     dob = ANCHOR - dt.timedelta(days=rng.randint(19 * 365, 60 * 365))
     state, city, zip_code = place[0], place[1], place[2]
     return SyntheticPerson(
@@ -187,6 +191,7 @@ def _person(rng: random.Random, place: tuple[str, str, str, str, str]) -> Synthe
         city=city,
         state=state,
         zip_code=zip_code,
+        ident=f"P{next(people)}",
     )
 
 
@@ -202,6 +207,7 @@ def generate(
 ) -> Synthetic:
     """`count` trace rows for one agency, with planted trafficking patterns and typos."""
     home = (state, city, HOME[2], HOME[3], HOME[4])
+    people = itertools.count(1)
     dealers: list[SyntheticDealer] = []
     sequence = 10000 + first_trace % 50000
     n_local = max(6, count // 40)
@@ -218,9 +224,10 @@ def generate(
                 weight=1.0 / (1 + i * 0.15),
             )
         )
+    local_weight = sum(dealer.weight for dealer in dealers)
     high_volume = rng.sample(dealers, 3)
     for dealer in high_volume:
-        dealer.weight = 12.0
+        dealer.weight = 0.05 * local_weight  # each sells about 4 % of the traced guns
         dealer.short_ttc = True
     corridor = []
     for place in CORRIDOR:
@@ -234,19 +241,21 @@ def generate(
                     place[1],
                     place[0],
                     place[2],
-                    weight=1.5,
+                    weight=0.006 * local_weight,
                     short_ttc=True,
                 )
             )
     all_dealers = dealers + corridor
     cumulative = list(itertools.accumulate(dealer.weight for dealer in all_dealers))
-    purchasers = [_person(rng, home) for _ in range(max(10, count // 2))]
-    possessors = [_person(rng, home) for _ in range(max(10, count // 2))]
+    purchasers = [_person(rng, home, people) for _ in range(max(10, count // 2))]
+    possessors = [_person(rng, home, people) for _ in range(max(10, count // 2))]
     guns = [gun for gun in FIREARMS for _ in range(gun[6])]
 
     synthetic = Synthetic()
     number = first_trace
     serials: dict[str, str] = {}
+    gun_of: dict[str, str] = {}
+    mention_of: dict[str, dict[str, str]] = {}
 
     def row(
         purchaser: SyntheticPerson | None,
@@ -259,11 +268,14 @@ def generate(
         serial: str | None = None,
         typo_person: bool = False,
         obliterated: bool = False,
+        gun_id: str | None = None,
     ) -> dict[str, str]:
         nonlocal number
         trace_number = f"T{ANCHOR.year}{number:07d}"
         number += 1
         gun = gun or rng.choice(guns)
+        if purchase_date and purchase_date > ANCHOR:
+            purchase_date = ANCHOR - dt.timedelta(days=rng.randint(1, 60))
         recovery = (
             purchase_date + dt.timedelta(days=ttc)
             if purchase_date and ttc is not None
@@ -275,6 +287,10 @@ def generate(
                 recovery = purchase_date
         serial = serial or f"{rng.choice('ABCDEFGHJKLMNPRSTUVWXYZ')}{rng.choice('ABCDEFGHJKLMNPRSTUVWXYZ')}{rng.randint(10000, 999999)}"
         serials[trace_number] = serial
+        gun_of[trace_number] = gun_id or serial
+        mention_of[trace_number] = {"possessor": possessor.ident}
+        if purchaser is not None and dealer is not None:
+            mention_of[trace_number]["purchaser"] = purchaser.ident
         cells = {
             "trace_number": trace_number,
             "request_date": (recovery + dt.timedelta(days=rng.randint(0, 20))).isoformat()
@@ -326,10 +342,10 @@ def generate(
 
     # Planted straw purchasers: several handguns within days, recovered soon from others.
     straw: dict[str, list[str]] = {}
-    n_straw = max(2, count // 60)
+    n_straw = max(2, count // 200)
     planted_rows = 0
     for _ in range(n_straw):
-        buyer = _person(rng, home)
+        buyer = _person(rng, home, people)
         dealer = rng.choice(high_volume + corridor)
         start = ANCHOR - dt.timedelta(days=rng.randint(200, 900))
         traces = []
@@ -340,8 +356,7 @@ def generate(
                         gun=handgun)
             traces.append(cells["trace_number"])
             planted_rows += 1
-        key = f"{buyer.last}|{buyer.first}|{buyer.dob.isoformat()}"
-        straw[key] = traces
+        straw[buyer.ident] = traces
 
     # Ordinary traces; some purchasers repeat (with typos), some guns are recovered twice.
     same_person: list[list[dict[str, str]]] = []
@@ -354,7 +369,7 @@ def generate(
             row(None, rng.choice(possessors), None, None, None, obliterated=obliterated)
             continue
         dealer = rng.choices(all_dealers, cum_weights=cumulative)[0]
-        ttc = rng.randint(15, 330) if dealer.short_ttc and rng.random() < 0.6 else _ttc_days(rng)
+        ttc = rng.randint(15, 330) if dealer.short_ttc and rng.random() < 0.4 else _ttc_days(rng)
         purchase = ANCHOR - dt.timedelta(days=ttc + rng.randint(0, 3 * 365))
         self_possessed = rng.random() < 0.3
         possessor = purchaser if self_possessed else rng.choice(possessors)
@@ -374,11 +389,13 @@ def generate(
             serial = serials[cells["trace_number"]]
             gun = next(g for g in FIREARMS if g[1] == cells["model"])
             again = row(purchaser, rng.choice(possessors), dealer, purchase,
-                        ttc + rng.randint(30, 500), gun=gun, serial=_serial_typo(rng, serial))
+                        ttc + rng.randint(30, 500), gun=gun, serial=_serial_typo(rng, serial),
+                        gun_id=serial)
             same_gun.append([cells["trace_number"], again["trace_number"]])
 
     synthetic.truth = {
         "rows": len(synthetic.rows),
+        # Planted straw purchasers (person id -> their traces).
         "straw_purchasers": straw,
         "high_volume_dealers": [dealer.ffl_number for dealer in high_volume],
         "out_of_state_dealers": [dealer.ffl_number for dealer in corridor],
@@ -386,6 +403,10 @@ def generate(
             [(r["trace_number"], "purchaser") for r in pair] for pair in same_person
         ],
         "same_gun": same_gun,
+        # Who each mention really is and which gun each trace really is: the answer key
+        # for person and firearm resolution.
+        "mention_person": mention_of,
+        "trace_gun": gun_of,
     }
     return synthetic
 

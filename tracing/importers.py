@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import IO
 
@@ -168,6 +169,48 @@ def parse_status(text: str) -> tuple[str, str]:
     return "unknown", reason
 
 
+PERSON_COLUMNS = (
+    "last", "first", "middle", "aliases", "dob", "sex", "race", "address", "city", "state", "zip"
+)
+# Every field a profile may map, in the order the parser unpacks them.
+FIELDS: tuple[str, ...] = (
+    "trace_number",
+    "request_date",
+    "trace_status",
+    "trace_status_reason",
+    "ori",
+    "agency_case_number",
+    "ncic_code",
+    "recovery_date",
+    "recovery_address",
+    "recovery_city",
+    "recovery_state",
+    "recovery_zip",
+    "recovery_lat",
+    "recovery_lon",
+    "serial_number",
+    "obliterated",
+    "manufacturer",
+    "model",
+    "firearm_type",
+    "caliber",
+    "country",
+    "importer",
+    *(f"possessor_{name}" for name in PERSON_COLUMNS),
+    *(f"purchaser_{name}" for name in PERSON_COLUMNS),
+    "purchase_date",
+    "ffl_number",
+    "dealer_name",
+    "dealer_address",
+    "dealer_city",
+    "dealer_state",
+    "dealer_zip",
+)
+_TRUE = frozenset(("y", "yes", "true", "t", "1", "x"))
+_FALSE = frozenset(("", "n", "no", "false", "f", "0"))
+_name_key = lru_cache(maxsize=200_000)(name_key)
+
+
 @dataclass
 class ParseReport:
     """What one pass over a file found: counts, the refused rows, the trace numbers seen."""
@@ -186,23 +229,33 @@ class EtraceParser:
     normaliser: Normaliser
     file_name: str
     today: dt.date = field(default_factory=dt.date.today)
+    report: ParseReport = field(default_factory=ParseReport)
+
+    def __post_init__(self) -> None:
+        # Files repeat the same dates many times: each distinct text is parsed once.
+        self._dates: dict[str, tuple[dt.date, str]] = {}
 
     def run(self, rows: Iterable[Row], out: IO[str]) -> ParseReport:
-        report = ParseReport()
+        """Write the COPY lines of every good row to `out`; the report lists the bad ones."""
+        for line in self.lines(rows):
+            out.write(line)
+        return self.report
+
+    def lines(self, rows: Iterable[Row]) -> Iterator[str]:
+        """COPY lines, while there is no bad row; every row is checked to the end either way."""
+        report = self.report
         seen: dict[str, tuple[int, str]] = {}
-        columns = list(self.mapping.items())
+        columns = [self.mapping.get(name) for name in FIELDS]
         for row in rows:
             report.rows_read += 1
             cells = row.cells
-            values = {name: cells[column] for name, column in columns}
+            values = [cells[column] if column is not None else "" for column in columns]
             errors: list[RowError] = []
             line = self._line(row.number, values, errors)
-            if errors:
+            if line is None:
                 report.errors.extend(errors)
                 continue
-            assert line is not None
-            trace_number = values["trace_number"]
-            digest = line[1]
+            trace_number, digest = values[0], line[1]
             earlier = seen.get(trace_number)
             if earlier is not None:
                 if earlier[1] == digest:
@@ -218,20 +271,22 @@ class EtraceParser:
                 )
                 continue
             seen[trace_number] = (row.number, digest)
-            out.write(line[0])
             report.valid += 1
-        return report
+            if not report.errors:
+                yield line[0]
 
     def _error(self, row: int, field_name: str, value: str, reason: str) -> RowError:
         column = self.mapping.get(field_name, field_name)
         return RowError(file=self.file_name, row=row, column=column, value=value, reason=reason)
 
     def _date(
-        self, row: int, values: dict[str, str], name: str, errors: list[RowError]
-    ) -> dt.date | None:
-        text = values.get(name, "")
+        self, row: int, name: str, text: str, errors: list[RowError]
+    ) -> tuple[dt.date, str] | None:
         if not text:
             return None
+        known = self._dates.get(text)
+        if known is not None:
+            return known
         try:
             value = fast_date(text)
         except ValueError as exc:
@@ -240,68 +295,107 @@ class EtraceParser:
                 reason = "is not a date (expected YYYY-MM-DD or MM/DD/YYYY)"
             errors.append(self._error(row, name, text, reason))
             return None
+        parsed = (value, value.isoformat())
         if value > self.today:
             errors.append(self._error(row, name, text, "is in the future"))
-        return value
+        else:
+            self._dates[text] = parsed
+        return parsed
 
     def _person(
-        self, role: str, row: int, values: dict[str, str], errors: list[RowError]
+        self, role: str, row: int, values: list[str], errors: list[RowError]
     ) -> list[str]:
-        get = values.get
-        last, first = get(f"{role}_last", ""), get(f"{role}_first", "")
-        dob_text = get(f"{role}_dob", "")
-        dob = self._date(row, values, f"{role}_dob", errors)
-        last_key, first_key = name_key(last), name_key(first)
+        last, first, middle, aliases, dob_text, sex, race, address, city, state, zip_code = values
+        dob = self._date(row, f"{role}_dob", dob_text, errors)
+        last_key, first_key = _name_key(last), _name_key(first)
         present = bool(last or first)
-        person_key = f"{last_key}|{first_key}|{dob.isoformat() if dob else ''}" if present else ""
-        state = get(f"{role}_state", "").upper()
-        if state and len(state) != 2:
-            errors.append(self._error(row, f"{role}_state", state, "is not a two-letter state"))
+        person_key = f"{last_key}|{first_key}|{dob[1] if dob else ''}" if present else ""
+        if state:
+            state = state.upper()
+            if len(state) != 2:
+                errors.append(self._error(row, f"{role}_state", state, "is not a two-letter state"))
         return [
             last,
             first,
-            get(f"{role}_middle", ""),
-            get(f"{role}_aliases", ""),
+            middle,
+            aliases,
             dob_text,
-            dob.isoformat() if dob else NULL,
-            get(f"{role}_sex", "").upper(),
-            get(f"{role}_race", "").upper(),
-            get(f"{role}_address", ""),
-            get(f"{role}_city", ""),
+            dob[1] if dob else NULL,
+            sex.upper(),
+            race.upper(),
+            address,
+            city,
             state,
-            get(f"{role}_zip", ""),
+            zip_code,
             last_key,
             first_key,
             person_key,
             "t" if present else "f",
         ]
 
-    def _line(
-        self, row: int, values: dict[str, str], errors: list[RowError]
-    ) -> tuple[str, str] | None:
-        get = values.get
-        trace_number = get("trace_number", "")
+    def _line(self, row: int, values: list[str], errors: list[RowError]) -> tuple[str, str] | None:
+        (
+            trace_number,
+            request_text,
+            status_text,
+            status_reason,
+            ori,
+            case_number,
+            ncic_code,
+            recovery_text,
+            recovery_address,
+            recovery_city,
+            recovery_state,
+            recovery_zip,
+            lat_text,
+            lon_text,
+            serial_text,
+            obliterated_text,
+            manufacturer_text,
+            model,
+            firearm_type,
+            caliber_text,
+            country,
+            importer,
+        ) = values[:22]
+        (
+            purchase_text,
+            ffl_text,
+            dealer_name,
+            dealer_address,
+            dealer_city,
+            dealer_state,
+            dealer_zip,
+        ) = values[44:]
         if not trace_number:
             errors.append(self._error(row, "trace_number", "", "is empty"))
-        for name, limit in MAX_LENGTHS.items():
-            text = get(name, "")
-            if len(text) > limit:
-                errors.append(self._error(row, name, text, f"is longer than {limit} characters"))
-        request_date = self._date(row, values, "request_date", errors)
-        recovery_date = self._date(row, values, "recovery_date", errors)
-        purchase_date = self._date(row, values, "purchase_date", errors)
-        if recovery_date and purchase_date and recovery_date < purchase_date:
+        for name, text in (
+            ("trace_number", trace_number),
+            ("agency_case_number", case_number),
+            ("ncic_code", ncic_code),
+            ("serial_number", serial_text),
+            ("model", model),
+            ("firearm_type", firearm_type),
+            ("caliber", caliber_text),
+        ):
+            if len(text) > MAX_LENGTHS[name]:
+                errors.append(
+                    self._error(row, name, text, f"is longer than {MAX_LENGTHS[name]} characters")
+                )
+        request_date = self._date(row, "request_date", request_text, errors)
+        recovery = self._date(row, "recovery_date", recovery_text, errors)
+        purchase = self._date(row, "purchase_date", purchase_text, errors)
+        if recovery and purchase and recovery[0] < purchase[0]:
             errors.append(
                 self._error(
                     row,
                     "recovery_date",
-                    get("recovery_date", ""),
-                    f"is before the purchase date {purchase_date.isoformat()}",
+                    recovery_text,
+                    f"is before the purchase date {purchase[1]}",
                 )
             )
         coordinates = []
-        for name, bound in (("recovery_lat", 90.0), ("recovery_lon", 180.0)):
-            text = get(name, "")
+        for name, text, bound in (("recovery_lat", lat_text, 90.0), ("recovery_lon", lon_text, 180.0)):
             if not text:
                 coordinates.append(NULL)
                 continue
@@ -313,23 +407,17 @@ class EtraceParser:
             if not -bound <= number <= bound:
                 errors.append(self._error(row, name, text, f"is outside -{bound:g}..{bound:g}"))
             coordinates.append(repr(number))
-        recovery_state = get("recovery_state", "").upper()
-        if recovery_state and len(recovery_state) != 2:
-            errors.append(
-                self._error(row, "recovery_state", recovery_state, "is not a two-letter state")
-            )
-        obliterated_text = get("obliterated", "").lower()
-        if obliterated_text in ("y", "yes", "true", "t", "1", "x"):
-            obliterated = True
-        elif obliterated_text in ("", "n", "no", "false", "f", "0"):
-            obliterated = False
-        else:
-            obliterated = False
-            errors.append(
-                self._error(row, "obliterated", get("obliterated", ""), "is not yes/no")
-            )
-        serial_text = get("serial_number", "")
-        manufacturer = self.normaliser.manufacturer(get("manufacturer", ""))
+        if recovery_state:
+            recovery_state = recovery_state.upper()
+            if len(recovery_state) != 2:
+                errors.append(
+                    self._error(row, "recovery_state", recovery_state, "is not a two-letter state")
+                )
+        flag = obliterated_text.lower()
+        obliterated = flag in _TRUE
+        if not obliterated and flag not in _FALSE:
+            errors.append(self._error(row, "obliterated", obliterated_text, "is not yes/no"))
+        manufacturer = self.normaliser.manufacturer(manufacturer_text)
         serial = self.normaliser.serial(serial_text, manufacturer)
         if not serial and not obliterated:
             errors.append(
@@ -337,7 +425,6 @@ class EtraceParser:
                     row, "serial_number", serial_text, "is empty and the serial is not obliterated"
                 )
             )
-        ffl_text = get("ffl_number", "")
         ffl_parts = [NULL] * 8
         if ffl_text:
             try:
@@ -355,23 +442,20 @@ class EtraceParser:
                     ffl.expiry,
                     ffl.sequence,
                 ]
-        dealer_state = get("dealer_state", "").upper()
-        if dealer_state and len(dealer_state) != 2:
-            errors.append(
-                self._error(row, "dealer_state", dealer_state, "is not a two-letter state")
-            )
-        possessor = self._person("possessor", row, values, errors)
-        purchaser = self._person("purchaser", row, values, errors)
+        if dealer_state:
+            dealer_state = dealer_state.upper()
+            if len(dealer_state) != 2:
+                errors.append(
+                    self._error(row, "dealer_state", dealer_state, "is not a two-letter state")
+                )
+        possessor = self._person("possessor", row, values[22:33], errors)
+        purchaser = self._person("purchaser", row, values[33:44], errors)
         if errors:
             return None
-        status, reason = parse_status(get("trace_status", ""))
-        reason = get("trace_status_reason", "") or reason
-        firearm_type = get("firearm_type", "").upper()
-        ttc = (
-            str((recovery_date - purchase_date).days)
-            if recovery_date and purchase_date
-            else NULL
-        )
+        status, reason = parse_status(status_text)
+        reason = status_reason or reason
+        firearm_type = firearm_type.upper()
+        ttc = str((recovery[0] - purchase[0]).days) if recovery and purchase else NULL
         # Purchaser is not the possessor: both named, and the names (or dates of birth) differ.
         not_possessor = (
             possessor[15] == "t"
@@ -381,43 +465,43 @@ class EtraceParser:
                 or (possessor[5] != NULL and purchaser[5] != NULL and possessor[5] != purchaser[5])
             )
         )
-        has_purchase = bool(purchase_date or ffl_text or purchaser[15] == "t")
+        has_purchase = bool(purchase or ffl_text or purchaser[15] == "t")
         fields = [
             trace_number,
-            get("ori", "").upper(),
-            request_date.isoformat() if request_date else NULL,
-            get("trace_status", ""),
+            ori.upper(),
+            request_date[1] if request_date else NULL,
+            status_text,
             status,
             reason[:200],
-            get("agency_case_number", ""),
-            get("ncic_code", ""),
-            recovery_date.isoformat() if recovery_date else NULL,
-            get("recovery_address", ""),
-            get("recovery_city", ""),
+            case_number,
+            ncic_code,
+            recovery[1] if recovery else NULL,
+            recovery_address,
+            recovery_city,
             recovery_state,
-            get("recovery_zip", ""),
+            recovery_zip,
             *coordinates,
             serial_text,
             serial,
             serial or f"no serial: trace {trace_number}",
             "t" if obliterated else "f",
             manufacturer,
-            get("model", ""),
+            model,
             firearm_type,
             "t" if is_handgun(firearm_type) else "f",
-            self.normaliser.caliber(get("caliber", "")),
-            get("country", ""),
-            get("importer", ""),
+            self.normaliser.caliber(caliber_text),
+            country,
+            importer,
             *possessor,
             *purchaser,
-            purchase_date.isoformat() if purchase_date else NULL,
+            purchase[1] if purchase else NULL,
             ffl_text,
             *ffl_parts,
-            get("dealer_name", ""),
-            get("dealer_address", ""),
-            get("dealer_city", ""),
+            dealer_name,
+            dealer_address,
+            dealer_city,
             dealer_state,
-            get("dealer_zip", ""),
+            dealer_zip,
             ttc,
             "t" if not_possessor else "f",
             "t" if has_purchase else "f",
@@ -429,3 +513,27 @@ class EtraceParser:
             )
         digest = hashlib.blake2b(body.encode(), digest_size=16).hexdigest()
         return f"{row}\t{digest}\t{body}\n", digest
+
+
+class LineReader:
+    """A file-like `read()` over an iterator of lines, so COPY runs while the file is parsed."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self._buffer = ""
+
+    def read(self, size: int = -1) -> str:
+        size = size if size and size > 0 else 1 << 16
+        parts = [self._buffer]
+        length = len(self._buffer)
+        for line in self._lines:
+            parts.append(line)
+            length += len(line)
+            if length >= size:
+                break
+        text = "".join(parts)
+        self._buffer = text[size:]
+        return text[:size]
+
+    def readline(self, size: int = -1) -> str:
+        return self.read(size)

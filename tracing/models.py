@@ -158,10 +158,12 @@ class Firearm(AgencyOwned):
         return reverse("tracing:firearm_detail", args=[self.pk])
 
 
-# The import writes hundreds of thousands of rows a minute: every index and every
-# foreign-key check costs time on each one. Provenance pointers (source file) and
-# the agency of mentions and purchases (always their trace's agency, written by the
-# same statement) are therefore neither indexed nor checked by the database.
+# The import writes hundreds of thousands of rows a minute, and PostgreSQL checks a
+# foreign key row by row: every index and every check costs time on each one. The
+# trace keeps its checked keys (agency, firearm); the rows that hang off a trace
+# (mentions, purchases) and provenance pointers (source file) are written by the
+# import's own set-based statements from the trace they belong to, and are not
+# checked again by the database (Django still cascades their deletion).
 
 
 class Trace(AgencyOwned):
@@ -226,7 +228,11 @@ class PersonMention(AgencyOwned):
         Agency, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
     trace = models.ForeignKey(
-        Trace, on_delete=models.CASCADE, related_name="mentions", db_index=False
+        Trace,
+        on_delete=models.CASCADE,
+        related_name="mentions",
+        db_index=False,
+        db_constraint=False,
     )
     role = models.CharField(max_length=10, choices=MentionRole.choices)
     last_name = models.CharField(max_length=100, blank=True)
@@ -277,12 +283,24 @@ class Purchase(AgencyOwned):
     agency = models.ForeignKey(
         Agency, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
-    trace = models.OneToOneField(Trace, on_delete=models.CASCADE, related_name="purchase")
+    trace = models.OneToOneField(
+        Trace, on_delete=models.CASCADE, related_name="purchase", db_constraint=False
+    )
     dealer = models.ForeignKey(
-        Dealer, on_delete=models.PROTECT, null=True, blank=True, related_name="purchases"
+        Dealer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="purchases",
+        db_constraint=False,
     )
     purchaser = models.ForeignKey(
-        PersonMention, on_delete=models.SET_NULL, null=True, blank=True, related_name="purchases"
+        PersonMention,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="purchases",
+        db_constraint=False,
     )
     purchase_date = models.DateField(null=True, blank=True)
     ffl_number_as_written = models.CharField(max_length=30, blank=True)

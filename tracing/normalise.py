@@ -42,6 +42,7 @@ def name_key(text: str) -> str:
     return _SPACES.sub(" ", _NOT_NAME.sub("", cleaned)).strip()
 
 
+@lru_cache(maxsize=4096)
 def is_handgun(firearm_type: str) -> bool:
     kind = _SPACES.sub(" ", firearm_type.upper().replace("-", "")).strip()
     return kind in HANDGUN_TYPES or kind.startswith(("PISTOL", "REVOLVER"))

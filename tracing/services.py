@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
 from itertools import chain
@@ -29,6 +28,7 @@ from tracing.importers import (
     STAGE_COLUMNS,
     STAGE_TYPES,
     EtraceParser,
+    LineReader,
     load_profile,
 )
 from tracing.models import CaliberAlias, ManufacturerAlias, SerialRule, TraceChange
@@ -136,25 +136,19 @@ def trace_import(
                 report_progress(index, max(total, index + WRITE_STEPS))
             yield row
 
-    with tempfile.TemporaryFile("w+", encoding="utf-8") as staged:
-        try:
-            report = parser.run(counted(chain([first], rows)), staged)
-        except TableError as exc:
-            raise ImportRefused(str(exc), {"errors": []}) from exc
-        if report.errors:
-            bad = len({error.row for error in report.errors})
-            raise _refuse(
-                f"{bad} of {report.rows_read} rows are bad; nothing was written.",
-                report.rows_read,
-                report.errors,
-            )
-        staged.seek(0)
-        total = report.rows_read + WRITE_STEPS
-        counts = ImportCounts(rows_read=report.rows_read, skipped=report.duplicates)
+    counts = ImportCounts()
+
+    def step(number: int) -> None:
+        done = parser.report.rows_read
+        report_progress(done + number, done + WRITE_STEPS)
+
+    try:
         with transaction.atomic():
-            _write(agency, source_file, staged, counts, lambda step: report_progress(
-                report.rows_read + step, total
-            ))
+            lines = LineReader(parser.lines(counted(chain([first], rows))))
+            _write(agency, source_file, parser, lines, counts, step)
+    except TableError as exc:
+        raise ImportRefused(str(exc), {"errors": []}) from exc
+    total = counts.rows_read + WRITE_STEPS
     report_progress(total, total)
     return counts.as_dict()
 
@@ -255,8 +249,14 @@ MENTION_COLUMNS = (
 
 
 def _write(
-    agency: Agency, source_file: SourceFile, staged: Any, counts: ImportCounts, step: Any
+    agency: Agency,
+    source_file: SourceFile,
+    parser: EtraceParser,
+    lines: LineReader,
+    counts: ImportCounts,
+    step: Any,
 ) -> None:
+    """Stream the parsed rows into a staging table, then write every record set-based."""
     agency_id = agency.pk
     now = dt.datetime.now(dt.UTC)
     params: dict[str, Any] = {"agency": agency_id, "now": now, "source": source_file.pk}
@@ -267,7 +267,17 @@ def _write(
         raw = cursor.cursor  # psycopg2's cursor, for COPY
         while hasattr(raw, "cursor"):
             raw = raw.cursor
-        raw.copy_expert(f"COPY etrace_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN", staged)
+        # PostgreSQL takes the rows while Python is still parsing the rest of the file.
+        raw.copy_expert(f"COPY etrace_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN", lines)
+        report = parser.report
+        if report.errors:
+            bad = len({error.row for error in report.errors})
+            raise _refuse(
+                f"{bad} of {report.rows_read} rows are bad; nothing was written.",
+                report.rows_read,
+                report.errors,
+            )
+        counts.rows_read, counts.skipped = report.rows_read, report.duplicates
         # Statistics, or the planner expects one row and picks nested loops.
         cursor.execute("ANALYZE etrace_stage (trace_number, manufacturer, identity_key, ffl_key)")
         step(1)

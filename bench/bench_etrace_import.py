@@ -34,7 +34,9 @@ def _write_file(path: Path) -> None:
         writer = csv.DictWriter(handle, fieldnames=HEADER, lineterminator="\n")
         writer.writeheader()
         for first in range(0, ROWS, CHUNK):
-            synthetic = generate(rng, min(CHUNK, ROWS - first), ori="MD0990100", first_trace=first + 1)
+            synthetic = generate(
+                rng, min(CHUNK, ROWS - first), ori="MD0990100", first_trace=first + 1
+            )
             writer.writerows(synthetic.rows)
 
 
@@ -49,7 +51,9 @@ def _copy_seconds(path: Path) -> float:
         raw = cursor.cursor
         started = time.perf_counter()
         with path.open() as handle:
-            raw.copy_expert("COPY bench_copy_floor FROM STDIN WITH (FORMAT csv, HEADER true)", handle)
+            raw.copy_expert(
+                "COPY bench_copy_floor FROM STDIN WITH (FORMAT csv, HEADER true)", handle
+            )
         elapsed = time.perf_counter() - started
         cursor.execute("DROP TABLE bench_copy_floor")
     return elapsed
@@ -67,7 +71,10 @@ def run() -> list[Measure]:
         agency = Agency.objects.create(name="Bench PD", ori="MD0990100", state="MD")
         with path.open("rb") as handle:
             source_file = source_file_store(
-                agency=agency, kind="etrace", name=path.name, chunks=iter(lambda: handle.read(1 << 20), b"")
+                agency=agency,
+                kind="etrace",
+                name=path.name,
+                chunks=iter(lambda: handle.read(1 << 20), b""),
             )
         started = time.perf_counter()
         result = trace_import(agency=agency, source_file=source_file, path=path)

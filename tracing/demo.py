@@ -60,4 +60,3 @@ def seed(ctx: DemoContext) -> None:
         truth[key] = synthetic.truth
         ctx.say(f"{result['created']} traces for {agency.ori}")
     ctx.truth["tracing"] = truth
-

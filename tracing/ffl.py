@@ -56,9 +56,7 @@ class FFLNumber:
     @property
     def key(self) -> str:
         """The license's identity across renewals (everything but the expiry)."""
-        return "-".join(
-            (self.region, self.district, self.county, self.license_type, self.sequence)
-        )
+        return "-".join((self.region, self.district, self.county, self.license_type, self.sequence))
 
     @property
     def license_type_label(self) -> str:
@@ -72,9 +70,7 @@ class FFLNumber:
         """
         digit = int(self.expiry[0])
         month = EXPIRY_MONTHS[self.expiry[1]]
-        candidates = [
-            year for year in range(today.year - 6, today.year + 4) if year % 10 == digit
-        ]
+        candidates = [year for year in range(today.year - 6, today.year + 4) if year % 10 == digit]
         year = candidates[-1]
         return dt.date(year, month, calendar.monthrange(year, month)[1])
 
@@ -99,9 +95,7 @@ def parse_ffl(text: str) -> FFLNumber:
     if license_type not in LICENSE_TYPES:
         raise FFLError(f"license type {license_type!r} is not an ATF license type")
     if not expiry[0].isdigit() or expiry[1] not in EXPIRY_MONTHS:
-        raise FFLError(
-            f"expiry {expiry!r} is not a year digit and a month letter A-M (without I)"
-        )
+        raise FFLError(f"expiry {expiry!r} is not a year digit and a month letter A-M (without I)")
     if not sequence.isdigit():
         raise FFLError(f"sequence {sequence!r} is not five digits")
     return FFLNumber(region, district, county, license_type, expiry, sequence)

@@ -105,6 +105,4 @@ class DealerFilterSet(django_filters.FilterSet):
         fields = ["license_type"]
 
     def filter_name(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        return queryset.filter(
-            Q(license_name__icontains=value) | Q(business_name__icontains=value)
-        )
+        return queryset.filter(Q(license_name__icontains=value) | Q(business_name__icontains=value))

@@ -1,4 +1,4 @@
-"""The tracing imports as portal jobs: upload page, progress bar and report come from portal.imports."""
+"""The tracing imports as portal jobs (upload page, progress bar and report come with them)."""
 
 from __future__ import annotations
 

@@ -170,7 +170,17 @@ def parse_status(text: str) -> tuple[str, str]:
 
 
 PERSON_COLUMNS = (
-    "last", "first", "middle", "aliases", "dob", "sex", "race", "address", "city", "state", "zip"
+    "last",
+    "first",
+    "middle",
+    "aliases",
+    "dob",
+    "sex",
+    "race",
+    "address",
+    "city",
+    "state",
+    "zip",
 )
 # Every field a profile may map, in the order the parser unpacks them.
 FIELDS: tuple[str, ...] = (
@@ -302,9 +312,7 @@ class EtraceParser:
             self._dates[text] = parsed
         return parsed
 
-    def _person(
-        self, role: str, row: int, values: list[str], errors: list[RowError]
-    ) -> list[str]:
+    def _person(self, role: str, row: int, values: list[str], errors: list[RowError]) -> list[str]:
         last, first, middle, aliases, dob_text, sex, race, address, city, state, zip_code = values
         dob = self._date(row, f"{role}_dob", dob_text, errors)
         last_key, first_key = _name_key(last), _name_key(first)
@@ -395,7 +403,10 @@ class EtraceParser:
                 )
             )
         coordinates = []
-        for name, text, bound in (("recovery_lat", lat_text, 90.0), ("recovery_lon", lon_text, 180.0)):
+        for name, text, bound in (
+            ("recovery_lat", lat_text, 90.0),
+            ("recovery_lon", lon_text, 180.0),
+        ):
             if not text:
                 coordinates.append(NULL)
                 continue

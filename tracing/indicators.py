@@ -1,4 +1,4 @@
-"""The trafficking indicators: names, the words that explain them, and the dealer comparison (pure)."""
+"""Trafficking indicators: their names, the words that explain them, dealer shares (pure)."""
 
 from __future__ import annotations
 

@@ -69,7 +69,7 @@ class Normaliser:
         # Files repeat the same few spellings: cache per distinct text.
         self.manufacturer = lru_cache(maxsize=65536)(self._manufacturer)  # type: ignore[method-assign]
         self.caliber = lru_cache(maxsize=65536)(self._caliber)  # type: ignore[method-assign]
-        tables: dict[str, list[dict[int, str]]] = {}
+        tables: dict[str, list[dict[int, int]]] = {}
         for rule in self.serial_rules:
             table = str.maketrans(rule.confusable_from.upper(), rule.confusable_to.upper())
             tables.setdefault(rule.manufacturer, []).append(table)

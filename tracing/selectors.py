@@ -12,9 +12,7 @@ from tracing.models import Dealer, PersonMention, Trace
 
 
 def trace_list(user: Any) -> QuerySet[Trace]:
-    return Trace.objects.visible_to(user).select_related(
-        "firearm", "purchase__dealer", "agency"
-    )
+    return Trace.objects.visible_to(user).select_related("firearm", "purchase__dealer", "agency")
 
 
 def short_ttc_share(user: Any, dealer: Dealer) -> ShortTTCShare:
@@ -36,9 +34,9 @@ def dealer_profile(user: Any, dealer: Dealer) -> dict[str, Any]:
         .annotate(n=Count("id"))
         .order_by("month")
     )
-    ttc = list(traces.exclude(time_to_crime_days__isnull=True).values_list(
-        "time_to_crime_days", flat=True
-    ))
+    ttc = list(
+        traces.exclude(time_to_crime_days__isnull=True).values_list("time_to_crime_days", flat=True)
+    )
     places = list(
         traces.exclude(recovery_lat__isnull=True).values_list(
             "recovery_lat", "recovery_lon", "trace_number"
@@ -91,5 +89,3 @@ def purchaser_traces(user: Any, mention: PersonMention) -> QuerySet[Trace]:
         .order_by("purchase__purchase_date", "pk")
         .distinct()
     )
-
-

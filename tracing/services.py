@@ -370,7 +370,7 @@ def _write(
             INSERT INTO tracing_trace (agency_id, created_at, updated_at, {trace_columns})
             SELECT %(agency)s, %(now)s, %(now)s, {trace_values}
             {joins} WHERE s.trace_id IS NULL
-            """,  # noqa: S608 - constant SQL fragments
+            """,
             params,
         )
         counts.created = cursor.rowcount
@@ -497,8 +497,11 @@ def _flags_stage(cursor: Any, agency_id: int, to_write: str, params: dict[str, A
     )
     purchases = cursor.fetchall()
     multiple = multiple_sale_trace_ids(
-        [(trace, person, bought, gun) for trace, person, bought, gun, handgun in purchases
-         if handgun and bought is not None]
+        [
+            (trace, person, bought, gun)
+            for trace, person, bought, gun, handgun in purchases
+            if handgun and bought is not None
+        ]
     )
     repeat = repeat_purchaser_trace_ids(
         [(trace, person, gun) for trace, person, _, gun, _ in purchases]
@@ -534,7 +537,9 @@ def repeat_purchaser_trace_ids(purchases: list[tuple[Any, str, Any]]) -> set[Any
 
 def _split_top_level(expressions: str) -> list[str]:
     """Split a SELECT list on commas outside parentheses."""
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
     for char in expressions:
         if char == "(":
             depth += 1

@@ -20,40 +20,212 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-HEADER = (
-    "trace_number, request_date, trace_status, ori, agency_case_number, ncic_code, "
-    "recovery_date, recovery_address, recovery_city, recovery_state, recovery_zip, recovery_lat, "
-    "recovery_lon, serial_number, obliterated, manufacturer, model, firearm_type, caliber, "
-    "country, importer, possessor_last, possessor_first, possessor_middle, possessor_dob, "
-    "possessor_sex, possessor_race, possessor_address, possessor_city, possessor_state, "
-    "possessor_zip, purchaser_last, purchaser_first, purchaser_middle, purchaser_dob, "
-    "purchaser_sex, purchaser_race, purchaser_address, purchaser_city, purchaser_state, "
-    "purchaser_zip, purchase_date, ffl_number, dealer_name, dealer_address, dealer_city, "
-    "dealer_state, dealer_zip"
-).split(", ")
+HEADER = [
+    "trace_number",
+    "request_date",
+    "trace_status",
+    "ori",
+    "agency_case_number",
+    "ncic_code",
+    "recovery_date",
+    "recovery_address",
+    "recovery_city",
+    "recovery_state",
+    "recovery_zip",
+    "recovery_lat",
+    "recovery_lon",
+    "serial_number",
+    "obliterated",
+    "manufacturer",
+    "model",
+    "firearm_type",
+    "caliber",
+    "country",
+    "importer",
+    "possessor_last",
+    "possessor_first",
+    "possessor_middle",
+    "possessor_dob",
+    "possessor_sex",
+    "possessor_race",
+    "possessor_address",
+    "possessor_city",
+    "possessor_state",
+    "possessor_zip",
+    "purchaser_last",
+    "purchaser_first",
+    "purchaser_middle",
+    "purchaser_dob",
+    "purchaser_sex",
+    "purchaser_race",
+    "purchaser_address",
+    "purchaser_city",
+    "purchaser_state",
+    "purchaser_zip",
+    "purchase_date",
+    "ffl_number",
+    "dealer_name",
+    "dealer_address",
+    "dealer_city",
+    "dealer_state",
+    "dealer_zip",
+]
 
 # The anchor keeps the demo identical whatever day it is built.
 ANCHOR = dt.date(2025, 12, 31)
-LAST_NAMES = (
-    "SMITH JOHNSON WILLIAMS BROWN JONES GARCIA MILLER DAVIS RODRIGUEZ MARTINEZ HERNANDEZ "
-    "LOPEZ GONZALEZ WILSON ANDERSON THOMAS TAYLOR MOORE JACKSON MARTIN LEE PEREZ THOMPSON "
-    "WHITE HARRIS SANCHEZ CLARK RAMIREZ LEWIS ROBINSON WALKER YOUNG ALLEN KING WRIGHT SCOTT "
-    "TORRES NGUYEN HILL FLORES GREEN ADAMS NELSON BAKER HALL RIVERA CAMPBELL MITCHELL CARTER "
-    "ROBERTS GOMEZ PHILLIPS EVANS TURNER DIAZ PARKER CRUZ EDWARDS COLLINS REYES STEWART MORRIS"
-).split()
-FIRST_NAMES = (
-    "JAMES MARY ROBERT PATRICIA JOHN JENNIFER MICHAEL LINDA DAVID ELIZABETH WILLIAM BARBARA "
-    "RICHARD SUSAN JOSEPH JESSICA THOMAS SARAH CHARLES KAREN CHRISTOPHER LISA DANIEL NANCY "
-    "MATTHEW BETTY ANTHONY MARGARET MARK SANDRA DONALD ASHLEY STEVEN KIMBERLY PAUL EMILY "
-    "ANDREW DONNA JOSHUA MICHELLE KENNETH CAROL KEVIN AMANDA BRIAN DOROTHY GEORGE MELISSA "
-    "TIMOTHY DEBORAH RONALD STEPHANIE EDWARD REBECCA JASON SHARON JEFFREY LAURA RYAN CYNTHIA"
-).split()
-STREETS = "MAIN OAK PINE MAPLE CEDAR ELM WASHINGTON LAKE HILL PARK RIDGE MILL CHURCH".split()
+LAST_NAMES = [
+    "SMITH",
+    "JOHNSON",
+    "WILLIAMS",
+    "BROWN",
+    "JONES",
+    "GARCIA",
+    "MILLER",
+    "DAVIS",
+    "RODRIGUEZ",
+    "MARTINEZ",
+    "HERNANDEZ",
+    "LOPEZ",
+    "GONZALEZ",
+    "WILSON",
+    "ANDERSON",
+    "THOMAS",
+    "TAYLOR",
+    "MOORE",
+    "JACKSON",
+    "MARTIN",
+    "LEE",
+    "PEREZ",
+    "THOMPSON",
+    "WHITE",
+    "HARRIS",
+    "SANCHEZ",
+    "CLARK",
+    "RAMIREZ",
+    "LEWIS",
+    "ROBINSON",
+    "WALKER",
+    "YOUNG",
+    "ALLEN",
+    "KING",
+    "WRIGHT",
+    "SCOTT",
+    "TORRES",
+    "NGUYEN",
+    "HILL",
+    "FLORES",
+    "GREEN",
+    "ADAMS",
+    "NELSON",
+    "BAKER",
+    "HALL",
+    "RIVERA",
+    "CAMPBELL",
+    "MITCHELL",
+    "CARTER",
+    "ROBERTS",
+    "GOMEZ",
+    "PHILLIPS",
+    "EVANS",
+    "TURNER",
+    "DIAZ",
+    "PARKER",
+    "CRUZ",
+    "EDWARDS",
+    "COLLINS",
+    "REYES",
+    "STEWART",
+    "MORRIS",
+]
+FIRST_NAMES = [
+    "JAMES",
+    "MARY",
+    "ROBERT",
+    "PATRICIA",
+    "JOHN",
+    "JENNIFER",
+    "MICHAEL",
+    "LINDA",
+    "DAVID",
+    "ELIZABETH",
+    "WILLIAM",
+    "BARBARA",
+    "RICHARD",
+    "SUSAN",
+    "JOSEPH",
+    "JESSICA",
+    "THOMAS",
+    "SARAH",
+    "CHARLES",
+    "KAREN",
+    "CHRISTOPHER",
+    "LISA",
+    "DANIEL",
+    "NANCY",
+    "MATTHEW",
+    "BETTY",
+    "ANTHONY",
+    "MARGARET",
+    "MARK",
+    "SANDRA",
+    "DONALD",
+    "ASHLEY",
+    "STEVEN",
+    "KIMBERLY",
+    "PAUL",
+    "EMILY",
+    "ANDREW",
+    "DONNA",
+    "JOSHUA",
+    "MICHELLE",
+    "KENNETH",
+    "CAROL",
+    "KEVIN",
+    "AMANDA",
+    "BRIAN",
+    "DOROTHY",
+    "GEORGE",
+    "MELISSA",
+    "TIMOTHY",
+    "DEBORAH",
+    "RONALD",
+    "STEPHANIE",
+    "EDWARD",
+    "REBECCA",
+    "JASON",
+    "SHARON",
+    "JEFFREY",
+    "LAURA",
+    "RYAN",
+    "CYNTHIA",
+]
+STREETS = [
+    "MAIN",
+    "OAK",
+    "PINE",
+    "MAPLE",
+    "CEDAR",
+    "ELM",
+    "WASHINGTON",
+    "LAKE",
+    "HILL",
+    "PARK",
+    "RIDGE",
+    "MILL",
+    "CHURCH",
+]
 FIREARMS = [
     # manufacturer spellings, model, type, caliber spellings, country, importer, weight
     (("GLOCK", "GLOCK INC"), "19", "PISTOL", ("9MM", "9 MM", "9X19"), "AUSTRIA", "GLOCK INC", 18),
-    (("SMITH & WESSON", "S&W", "SMITH AND WESSON"), "M&P9", "PISTOL", ("9MM", "9MM LUGER"), "USA",
-     "", 14),
+    (
+        ("SMITH & WESSON", "S&W", "SMITH AND WESSON"),
+        "M&P9",
+        "PISTOL",
+        ("9MM", "9MM LUGER"),
+        "USA",
+        "",
+        14,
+    ),
     (("TAURUS",), "G2C", "PISTOL", ("9MM", "9 MM"), "BRAZIL", "TAURUS INTERNATIONAL", 12),
     (("HI-POINT", "HI POINT"), "C9", "PISTOL", ("9MM",), "USA", "", 8),
     (("STURM RUGER", "RUGER"), "LCP", "PISTOL", (".380", "380 ACP"), "USA", "", 8),
@@ -73,6 +245,7 @@ CORRIDOR = [
     ("VA", "RICHMOND", "23219", "54", "760"),
 ]
 HOME = ("MD", "METRO CITY", "21201", "52", "510")
+SERIAL_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
 NCIC_CODES = ("5212", "5299", "1313", "3599", "1399", "5202", "2399")
 
 
@@ -135,7 +308,9 @@ class Synthetic:
         return buffer.getvalue().encode()
 
 
-def _person_typo(rng: random.Random, last: str, first: str, dob: dt.date) -> tuple[str, str, dt.date]:
+def _person_typo(
+    rng: random.Random, last: str, first: str, dob: dt.date
+) -> tuple[str, str, dt.date]:
     kind = rng.randrange(4)
     if kind == 0 and len(last) > 3:  # transposed letters
         i = rng.randrange(1, len(last) - 2)
@@ -285,7 +460,9 @@ def generate(
             recovery = ANCHOR - dt.timedelta(days=rng.randint(0, 30))
             if purchase_date and recovery < purchase_date:
                 recovery = purchase_date
-        serial = serial or f"{rng.choice('ABCDEFGHJKLMNPRSTUVWXYZ')}{rng.choice('ABCDEFGHJKLMNPRSTUVWXYZ')}{rng.randint(10000, 999999)}"
+        serial = serial or "".join(rng.choices(SERIAL_LETTERS, k=2)) + str(
+            rng.randint(10000, 999999)
+        )
         serials[trace_number] = serial
         gun_of[trace_number] = gun_id or serial
         mention_of[trace_number] = {"possessor": possessor.ident}
@@ -296,9 +473,14 @@ def generate(
             "request_date": (recovery + dt.timedelta(days=rng.randint(0, 20))).isoformat()
             if recovery + dt.timedelta(days=20) <= ANCHOR
             else recovery.isoformat(),
-            "trace_status": "Completed" if dealer else rng.choice(
-                ("Not Completed - Too Old", "Not Completed - No Record at Dealer",
-                 "Not Completed - Foreign Made, No Import Record")
+            "trace_status": "Completed"
+            if dealer
+            else rng.choice(
+                (
+                    "Not Completed - Too Old",
+                    "Not Completed - No Record at Dealer",
+                    "Not Completed - Foreign Made, No Import Record",
+                )
             ),
             "ori": ori,
             "agency_case_number": f"{recovery.year % 100:02d}-{rng.randint(1, 99999):05d}",
@@ -335,8 +517,15 @@ def generate(
             )
         else:
             cells.update({name: "" for name in HEADER if name.startswith("purchaser_")})
-            cells.update(purchase_date="", ffl_number="", dealer_name="", dealer_address="",
-                         dealer_city="", dealer_state="", dealer_zip="")
+            cells.update(
+                purchase_date="",
+                ffl_number="",
+                dealer_name="",
+                dealer_address="",
+                dealer_city="",
+                dealer_state="",
+                dealer_zip="",
+            )
         synthetic.rows.append(cells)
         return cells
 
@@ -352,8 +541,9 @@ def generate(
         for j in range(rng.randint(3, 6)):
             bought = start + dt.timedelta(days=rng.choice((0, 0, 1, 2, 3)) + (j // 3) * 40)
             handgun = rng.choice([g for g in FIREARMS if g[2] == "PISTOL"])
-            cells = row(buyer, rng.choice(possessors), dealer, bought, rng.randint(20, 300),
-                        gun=handgun)
+            cells = row(
+                buyer, rng.choice(possessors), dealer, bought, rng.randint(20, 300), gun=handgun
+            )
             traces.append(cells["trace_number"])
             planted_rows += 1
         straw[buyer.ident] = traces
@@ -377,20 +567,37 @@ def generate(
         roll = rng.random()
         if roll < 0.03 and len(synthetic.rows) < count:
             # The same purchaser again, on another gun, with a typo in name or date of birth.
-            again = row(purchaser, rng.choice(possessors), dealer,
-                        purchase + dt.timedelta(days=rng.randint(30, 400)), _ttc_days(rng))
+            again = row(
+                purchaser,
+                rng.choice(possessors),
+                dealer,
+                purchase + dt.timedelta(days=rng.randint(30, 400)),
+                _ttc_days(rng),
+            )
             again.update(
-                dict(zip(("purchaser_last", "purchaser_first", "purchaser_dob"),
-                         _typo_cells(rng, purchaser), strict=True))
+                dict(
+                    zip(
+                        ("purchaser_last", "purchaser_first", "purchaser_dob"),
+                        _typo_cells(rng, purchaser),
+                        strict=True,
+                    )
+                )
             )
             same_person.append([cells, again])
         elif roll < 0.05 and len(synthetic.rows) < count:
             # The same gun recovered again later, its serial written differently.
             serial = serials[cells["trace_number"]]
             gun = next(g for g in FIREARMS if g[1] == cells["model"])
-            again = row(purchaser, rng.choice(possessors), dealer, purchase,
-                        ttc + rng.randint(30, 500), gun=gun, serial=_serial_typo(rng, serial),
-                        gun_id=serial)
+            again = row(
+                purchaser,
+                rng.choice(possessors),
+                dealer,
+                purchase,
+                ttc + rng.randint(30, 500),
+                gun=gun,
+                serial=_serial_typo(rng, serial),
+                gun_id=serial,
+            )
             same_gun.append([cells["trace_number"], again["trace_number"]])
 
     synthetic.truth = {
@@ -399,9 +606,7 @@ def generate(
         "straw_purchasers": straw,
         "high_volume_dealers": [dealer.ffl_number for dealer in high_volume],
         "out_of_state_dealers": [dealer.ffl_number for dealer in corridor],
-        "same_person": [
-            [(r["trace_number"], "purchaser") for r in pair] for pair in same_person
-        ],
+        "same_person": [[(r["trace_number"], "purchaser") for r in pair] for pair in same_person],
         "same_gun": same_gun,
         # Who each mention really is and which gun each trace really is: the answer key
         # for person and firearm resolution.

@@ -59,7 +59,10 @@ def trace_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(traces.order_by("-recovery_date", "-pk"), 50).get_page(request.GET.get("page"))
     if filterset.is_bound:
         audit_search(
-            request, scope="tracing.trace", query=request.GET.urlencode(), results=page.paginator.count
+            request,
+            scope="tracing.trace",
+            query=request.GET.urlencode(),
+            results=page.paginator.count,
         )
     query = request.GET.copy()
     query.pop("page", None)
@@ -81,7 +84,11 @@ def trace_export(request: HttpRequest) -> StreamingHttpResponse:
     traces = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
     traces = traces.order_by("-recovery_date", "-pk")
     audit_export(
-        request, scope="tracing.trace", fmt="csv", rows=traces.count(), query=request.GET.urlencode()
+        request,
+        scope="tracing.trace",
+        fmt="csv",
+        rows=traces.count(),
+        query=request.GET.urlencode(),
     )
 
     def rows() -> object:
@@ -186,7 +193,9 @@ def purchaser_detail(request: HttpRequest, pk: int) -> HttpResponse:
     similar = (
         PersonMention.objects.visible_to(request.user)
         .filter(role="purchaser")
-        .filter(Q(last_name_key=mention.last_name_key, dob=mention.dob) if mention.dob else Q(pk=None))
+        .filter(
+            Q(last_name_key=mention.last_name_key, dob=mention.dob) if mention.dob else Q(pk=None)
+        )
         .exclude(person_key=mention.person_key)
         .select_related("trace")[:50]
     )

@@ -40,7 +40,9 @@ def test_the_list_creates_and_updates_dealers(agency_a, tmp_path):
 
 def test_a_bad_license_refuses_the_whole_list(tmp_path):
     path = tmp_path / "ffl.csv"
-    path.write_text(HEADER + "\n1,54,123,01,9A,12345,A,,,,AA,,,,,,\n7,54,123,01,9A,1,B,,,,AA,,,,,,\n")
+    path.write_text(
+        HEADER + "\n1,54,123,01,9A,12345,A,,,,AA,,,,,,\n7,54,123,01,9A,1,B,,,,AA,,,,,,\n"
+    )
     err = StringIO()
     with pytest.raises(CommandError, match="1 of 2 rows are bad"):
         call_command("import_ffl_list", str(path), stderr=err)

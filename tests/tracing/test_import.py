@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.test import Client
 
 from portal.models import Job
 from tests.conftest import login
@@ -24,18 +25,35 @@ def test_a_file_becomes_traces_firearms_dealers_purchases_and_mentions(agency_a,
     path = write_etrace(
         tmp_path / "traces.csv",
         [
-            row("T1", possessor_last="ROE", possessor_first="RICHARD", recovery_lat="39.1",
-                recovery_lon="-76.5", request_date="06/03/2024"),
-            row("T2", trace_status="Not Completed - Too Old", purchase_date="", ffl_number="",
-                purchaser_last="", purchaser_first="", purchaser_dob="", serial_number="",
-                obliterated="Y"),
+            row(
+                "T1",
+                possessor_last="ROE",
+                possessor_first="RICHARD",
+                recovery_lat="39.1",
+                recovery_lon="-76.5",
+                request_date="06/03/2024",
+            ),
+            row(
+                "T2",
+                trace_status="Not Completed - Too Old",
+                purchase_date="",
+                ffl_number="",
+                purchaser_last="",
+                purchaser_first="",
+                purchaser_dob="",
+                serial_number="",
+                obliterated="Y",
+            ),
         ],
     )
     job = run_import(agency_a, path)
 
     assert job.status == "succeeded", job.result
     assert {k: job.result[k] for k in ("rows_read", "created", "updated", "unchanged")} == {
-        "rows_read": 2, "created": 2, "updated": 0, "unchanged": 0,
+        "rows_read": 2,
+        "created": 2,
+        "updated": 0,
+        "unchanged": 0,
     }
     first = Trace.objects.get(trace_number="T1")
     assert first.time_to_crime_days == (1461)  # 2020-06-01 to 2024-06-01
@@ -44,11 +62,14 @@ def test_a_file_becomes_traces_firearms_dealers_purchases_and_mentions(agency_a,
     assert first.source_row == 2 and len(first.row_hash) == 32
     assert first.source_file.original_name == "traces.csv"
     purchase = Purchase.objects.get(trace=first)
+    assert purchase.dealer is not None and purchase.purchaser is not None
     assert purchase.dealer.ffl_number == "1-54-123-01-9A-12345"
     assert purchase.purchaser.last_name == "DOE" and purchase.purchaser.role == "purchaser"
     possessor = PersonMention.objects.get(trace=first, role="possessor")
     assert (possessor.last_name, possessor.first_name, possessor.dob_as_written) == (
-        "ROE", "RICHARD", "1990-01-01",
+        "ROE",
+        "RICHARD",
+        "1990-01-01",
     )
     second = Trace.objects.get(trace_number="T2")
     assert second.status == "not_completed" and second.status_reason == "Too Old"
@@ -111,7 +132,10 @@ def test_a_trace_seen_again_with_new_facts_is_updated_and_the_change_kept(agency
     assert trace.purchaser_not_possessor
     assert trace.mentions.get(role="possessor").last_name == "ROE"
     change = TraceChange.objects.get(trace=trace)
-    assert change.changes == {"agency_case_number": ["", "24-001"], "possessor_last": ["DOE", "ROE"]}
+    assert change.changes == {
+        "agency_case_number": ["", "24-001"],
+        "possessor_last": ["DOE", "ROE"],
+    }
     assert change.source_row == 2 and change.source_file.original_name == "b.csv"
 
 
@@ -138,9 +162,7 @@ def test_xlsx_files_import_like_csv(agency_a, tmp_path):
 def test_a_file_with_other_header_spellings_maps_through_the_profile(agency_a, tmp_path):
     header = ["Trace Number", "Recovery Date", "Serial", "Make", "Sale Date", "FFL"]
     path = tmp_path / "export.csv"
-    path.write_text(
-        ",".join(header) + "\nT7,2024-01-05,QQ123,S&W,2023-12-01,154123019A12345\n"
-    )
+    path.write_text(",".join(header) + "\nT7,2024-01-05,QQ123,S&W,2023-12-01,154123019A12345\n")
     job = run_import(agency_a, path)
     assert job.status == "succeeded", job.result
     trace = Trace.objects.get()
@@ -167,8 +189,7 @@ def test_import_etrace_command(agency_a, tmp_path):
 
 
 def test_analysts_upload_on_the_import_page(agency_a, tmp_path, django_capture_on_commit_callbacks):
-    client = login(__import__("django.test").test.Client(), UserFactory(agency=agency_a,
-                                                                         role="analyst"))
+    client = login(Client(), UserFactory(agency=agency_a, role="analyst"))
     content = write_etrace(tmp_path / "t.csv", [row("T1"), row("T2")]).read_bytes()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(

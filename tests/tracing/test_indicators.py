@@ -27,7 +27,12 @@ def test_time_to_crime_under_one_and_three_years(agency_a, tmp_path):
             tmp_path / "t.csv",
             [
                 row("SHORT", purchase_date="2024-01-01", recovery_date="2024-12-30"),
-                row("MID", purchase_date="2022-01-01", serial_number="B2", recovery_date="2024-06-01"),
+                row(
+                    "MID",
+                    purchase_date="2022-01-01",
+                    serial_number="B2",
+                    recovery_date="2024-06-01",
+                ),
                 row("LONG", purchase_date="2015-01-01", serial_number="C3"),
                 row("NONE", purchase_date="", serial_number="D4"),
             ],
@@ -37,9 +42,17 @@ def test_time_to_crime_under_one_and_three_years(agency_a, tmp_path):
     assert short.time_to_crime_days == 364 and short.ttc_under_1_year and short.ttc_under_3_years
     assert not mid.ttc_under_1_year and mid.ttc_under_3_years
     assert not long_.ttc_under_3_years and none.time_to_crime_days is None
-    labels = [i.label for i in trace_indicators(
-        time_to_crime_days=364, purchaser_not_possessor=False, multiple_sale=False,
-        repeat_purchaser=False, obliterated=False, out_of_state_source=False)]
+    labels = [
+        i.label
+        for i in trace_indicators(
+            time_to_crime_days=364,
+            purchaser_not_possessor=False,
+            multiple_sale=False,
+            repeat_purchaser=False,
+            obliterated=False,
+            out_of_state_source=False,
+        )
+    ]
     assert labels == ["Time-to-crime under 1 year", "Time-to-crime under 3 years"]
 
 
@@ -69,14 +82,31 @@ def test_multiple_sale_is_two_handguns_within_five_business_days(agency_a, tmp_p
         write_etrace(
             tmp_path / "t.csv",
             [
-                row("A-MON", serial_number="A1", purchaser_last="ALPHA", purchase_date="2024-03-04"),
-                row("A-FRI", serial_number="A2", purchaser_last="ALPHA", purchase_date="2024-03-08"),
-                row("B-MON", serial_number="B1", purchaser_last="BRAVO", purchase_date="2024-03-04"),
-                row("B-MON2", serial_number="B2", purchaser_last="BRAVO", purchase_date="2024-03-11"),
-                row("C-PISTOL", serial_number="C1", purchaser_last="CHARLIE",
-                    purchase_date="2024-03-04"),
-                row("C-RIFLE", serial_number="C2", purchaser_last="CHARLIE", firearm_type="RIFLE",
-                    purchase_date="2024-03-05"),
+                row(
+                    "A-MON", serial_number="A1", purchaser_last="ALPHA", purchase_date="2024-03-04"
+                ),
+                row(
+                    "A-FRI", serial_number="A2", purchaser_last="ALPHA", purchase_date="2024-03-08"
+                ),
+                row(
+                    "B-MON", serial_number="B1", purchaser_last="BRAVO", purchase_date="2024-03-04"
+                ),
+                row(
+                    "B-MON2", serial_number="B2", purchaser_last="BRAVO", purchase_date="2024-03-11"
+                ),
+                row(
+                    "C-PISTOL",
+                    serial_number="C1",
+                    purchaser_last="CHARLIE",
+                    purchase_date="2024-03-04",
+                ),
+                row(
+                    "C-RIFLE",
+                    serial_number="C2",
+                    purchaser_last="CHARLIE",
+                    firearm_type="RIFLE",
+                    purchase_date="2024-03-05",
+                ),
             ],
         ),
     )
@@ -89,7 +119,9 @@ def test_multiple_sale_across_two_files(agency_a, tmp_path):
     assert not _flags("X1").multiple_sale
     run_import(
         agency_a,
-        write_etrace(tmp_path / "b.csv", [row("X2", serial_number="Z9", purchase_date="2024-03-05")]),
+        write_etrace(
+            tmp_path / "b.csv", [row("X2", serial_number="Z9", purchase_date="2024-03-05")]
+        ),
     )
     assert _flags("X1").multiple_sale and _flags("X2").multiple_sale
 
@@ -101,9 +133,12 @@ def test_multiple_sale_rule_counts_guns_not_traces():
     # Saturday and Sunday do not count: Friday to the next Thursday is five business days.
     friday, thursday = dt.date(2024, 3, 8), dt.date(2024, 3, 14)
     assert multiple_sale_trace_ids([(1, "P", friday, "G1"), (2, "P", thursday, "G2")]) == {1, 2}
-    assert multiple_sale_trace_ids(
-        [(1, "P", friday, "G1"), (2, "P", thursday + dt.timedelta(days=1), "G2")]
-    ) == set()
+    assert (
+        multiple_sale_trace_ids(
+            [(1, "P", friday, "G1"), (2, "P", thursday + dt.timedelta(days=1), "G2")]
+        )
+        == set()
+    )
 
 
 def test_repeat_purchaser_is_two_traced_guns(agency_a, tmp_path):
@@ -121,7 +156,9 @@ def test_repeat_purchaser_is_two_traced_guns(agency_a, tmp_path):
             ],
         ),
     )
-    flagged = set(Trace.objects.filter(repeat_purchaser=True).values_list("trace_number", flat=True))
+    flagged = set(
+        Trace.objects.filter(repeat_purchaser=True).values_list("trace_number", flat=True)
+    )
     assert flagged == {"R1", "R2"}
 
 
@@ -132,7 +169,9 @@ def test_obliterated_serial_and_out_of_state_source(agency_a, tmp_path):
             tmp_path / "t.csv",
             [
                 row("OBL", serial_number="", obliterated="yes"),
-                row("OUT", serial_number="B2", ffl_number="8-58-051-01-9A-00001", dealer_state="GA"),
+                row(
+                    "OUT", serial_number="B2", ffl_number="8-58-051-01-9A-00001", dealer_state="GA"
+                ),
                 row("IN", serial_number="C3"),
             ],
         ),
@@ -143,12 +182,20 @@ def test_obliterated_serial_and_out_of_state_source(agency_a, tmp_path):
 
 def test_dealer_share_of_short_ttc_against_the_agency_average(agency_a, owner, tmp_path):
     rows = [
-        row(f"H{i}", serial_number=f"H{i}", ffl_number="1-54-123-01-9A-00001",
-            purchase_date="2024-01-01")
+        row(
+            f"H{i}",
+            serial_number=f"H{i}",
+            ffl_number="1-54-123-01-9A-00001",
+            purchase_date="2024-01-01",
+        )
         for i in range(3)
     ] + [
-        row(f"L{i}", serial_number=f"L{i}", ffl_number="1-54-123-01-9A-00002",
-            purchase_date="2010-01-01" if i else "2023-01-01")
+        row(
+            f"L{i}",
+            serial_number=f"L{i}",
+            ffl_number="1-54-123-01-9A-00002",
+            purchase_date="2010-01-01" if i else "2023-01-01",
+        )
         for i in range(5)
     ]
     run_import(agency_a, write_etrace(tmp_path / "t.csv", rows))
@@ -156,5 +203,7 @@ def test_dealer_share_of_short_ttc_against_the_agency_average(agency_a, owner, t
     assert (share.dealer_short, share.dealer_traces) == (3, 3)
     assert (share.agency_short, share.agency_traces) == (4, 8)
     assert share.ratio == 2.0
-    assert "3 of this dealer's 3" in share.explanation and "2.0 times the average" in share.explanation
+    assert (
+        "3 of this dealer's 3" in share.explanation and "2.0 times the average" in share.explanation
+    )
     assert ShortTTCShare(0, 0, 5, 1).ratio is None

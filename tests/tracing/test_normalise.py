@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tracing.models import CaliberAlias, Firearm, ManufacturerAlias, SerialRule
-from tracing.normalise import Normaliser, SerialRule as Rule, name_key, serial_key
+from tracing.normalise import Normaliser, name_key, serial_key
+from tracing.normalise import SerialRule as Rule
 from tracing.services import normaliser_load
 
 from .helpers import row, run_import, write_etrace
@@ -51,8 +52,9 @@ def test_an_admin_alias_and_serial_rule_apply_to_the_next_import(agency_a, tmp_p
         tmp_path / "t.csv",
         [
             row("T1", manufacturer="ACME FIREARMS", serial_number="AO-100", caliber="9mm"),
-            row("T2", manufacturer="Acme Frearms", serial_number="a0 100",
-                caliber="nine millimetre"),
+            row(
+                "T2", manufacturer="Acme Frearms", serial_number="a0 100", caliber="nine millimetre"
+            ),
         ],
     )
     job = run_import(agency_a, path)

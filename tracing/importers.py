@@ -242,8 +242,9 @@ class EtraceParser:
     report: ParseReport = field(default_factory=ParseReport)
 
     def __post_init__(self) -> None:
-        # Files repeat the same dates many times: each distinct text is parsed once.
+        # Files repeat the same dates and dealers many times: each text is parsed once.
         self._dates: dict[str, tuple[dt.date, str]] = {}
+        self._ffls: dict[str, list[str]] = {}
 
     def run(self, rows: Iterable[Row], out: IO[str]) -> ParseReport:
         """Write the COPY lines of every good row to `out`; the report lists the bad ones."""
@@ -438,21 +439,25 @@ class EtraceParser:
             )
         ffl_parts = [NULL] * 8
         if ffl_text:
-            try:
-                ffl = parse_ffl(ffl_text)
-            except FFLError as exc:
-                errors.append(self._error(row, "ffl_number", ffl_text, str(exc)))
+            known = self._ffls.get(ffl_text)
+            if known is not None:
+                ffl_parts = known
             else:
-                ffl_parts = [
-                    ffl.key,
-                    ffl.formatted,
-                    ffl.region,
-                    ffl.district,
-                    ffl.county,
-                    ffl.license_type,
-                    ffl.expiry,
-                    ffl.sequence,
-                ]
+                try:
+                    ffl = parse_ffl(ffl_text)
+                except FFLError as exc:
+                    errors.append(self._error(row, "ffl_number", ffl_text, str(exc)))
+                else:
+                    ffl_parts = self._ffls[ffl_text] = [
+                        ffl.key,
+                        ffl.formatted,
+                        ffl.region,
+                        ffl.district,
+                        ffl.county,
+                        ffl.license_type,
+                        ffl.expiry,
+                        ffl.sequence,
+                    ]
         if dealer_state:
             dealer_state = dealer_state.upper()
             if len(dealer_state) != 2:

@@ -153,11 +153,24 @@ def trace_import(
     return counts.as_dict()
 
 
-def _stage_ddl() -> str:
+def _stage_ddl(cursor: Any) -> str:
+    """The staging table; each row draws the ids its new trace and mentions will have.
+
+    Drawing the ids while COPY loads the rows spares joining the new traces
+    back by trace number for their mentions and purchase (gaps in the ids of
+    rows that turn out unchanged do no harm).
+    """
+    cursor.execute(
+        "SELECT pg_get_serial_sequence('tracing_trace', 'id'), "
+        "pg_get_serial_sequence('tracing_personmention', 'id')"
+    )
+    trace_sequence, mention_sequence = cursor.fetchone()
     columns = ", ".join(f"{name} {STAGE_TYPES.get(name, 'text')}" for name in STAGE_COLUMNS)
     return (
         f"CREATE TEMPORARY TABLE etrace_stage ({columns}, trace_id bigint, old_hash text, "
-        "action text) ON COMMIT DROP"
+        f"new_trace_id bigint DEFAULT nextval('{trace_sequence}'), "
+        f"possessor_id bigint DEFAULT nextval('{mention_sequence}'), "
+        f"purchaser_id bigint DEFAULT nextval('{mention_sequence}')) ON COMMIT DROP"
     )
 
 
@@ -263,7 +276,7 @@ def _write(
     with connection.cursor() as cursor:
         # ON COMMIT DROP does not fire inside an enclosing transaction (seed_demo, tests).
         cursor.execute("DROP TABLE IF EXISTS etrace_stage, etrace_flags")
-        cursor.execute(_stage_ddl())
+        cursor.execute(_stage_ddl(cursor))
         raw = cursor.cursor  # psycopg2's cursor, for COPY
         while hasattr(raw, "cursor"):
             raw = raw.cursor
@@ -367,8 +380,8 @@ def _write(
         """
         cursor.execute(
             f"""
-            INSERT INTO tracing_trace (agency_id, created_at, updated_at, {trace_columns})
-            SELECT %(agency)s, %(now)s, %(now)s, {trace_values}
+            INSERT INTO tracing_trace (id, agency_id, created_at, updated_at, {trace_columns})
+            SELECT s.new_trace_id, %(agency)s, %(now)s, %(now)s, {trace_values}
             {joins} WHERE s.trace_id IS NULL
             """,
             params,
@@ -406,13 +419,12 @@ def _write(
         for role in ("possessor", "purchaser"):
             cursor.execute(
                 f"""
-                INSERT INTO tracing_personmention (agency_id, created_at, updated_at, trace_id,
-                    role, {MENTION_COLUMNS}, source_file_id, source_row, row_hash)
-                SELECT %(agency)s, %(now)s, %(now)s, t.id, '{role}',
-                    {_person_columns(role)}, %(source)s, s.row_number, s.row_hash
+                INSERT INTO tracing_personmention (id, agency_id, created_at, updated_at,
+                    trace_id, role, {MENTION_COLUMNS}, source_file_id, source_row, row_hash)
+                SELECT s.{role}_id, %(agency)s, %(now)s, %(now)s,
+                    coalesce(s.trace_id, s.new_trace_id), '{role}', {_person_columns(role)},
+                    %(source)s, s.row_number, s.row_hash
                 FROM etrace_stage s
-                JOIN tracing_trace t ON t.agency_id = %(agency)s
-                    AND t.trace_number = s.trace_number
                 WHERE {to_write} AND s.{role}_present
                 """,  # noqa: S608 - role is one of two constants
                 params,
@@ -422,12 +434,11 @@ def _write(
             f"""
             INSERT INTO tracing_purchase (agency_id, created_at, updated_at, trace_id, dealer_id,
                 purchaser_id, purchase_date, ffl_number_as_written)
-            SELECT %(agency)s, %(now)s, %(now)s, t.id, d.id, m.id, s.purchase_date,
+            SELECT %(agency)s, %(now)s, %(now)s, coalesce(s.trace_id, s.new_trace_id), d.id,
+                CASE WHEN s.purchaser_present THEN s.purchaser_id END, s.purchase_date,
                 s.ffl_number_as_written
             FROM etrace_stage s
-            JOIN tracing_trace t ON t.agency_id = %(agency)s AND t.trace_number = s.trace_number
             LEFT JOIN tracing_dealer d ON d.ffl_key = s.ffl_key
-            LEFT JOIN tracing_personmention m ON m.trace_id = t.id AND m.role = 'purchaser'
             WHERE {to_write} AND s.has_purchase
             """,  # noqa: S608 - constant SQL fragments
             params,

@@ -34,7 +34,7 @@ def etrace_job(job: Job, progress: Progress) -> dict[str, Any]:
             agency=job.agency,
             source_file=source_file,
             path=path,
-            profile=str(options.get("profile") or "default"),
+            profile=str(options.get("profile") or ""),
             progress=progress,
         )
     except ImportRefused as refused:

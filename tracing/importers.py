@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import IO
 
-from portal.tabular import ColumnProfile, Row, RowError, parse_date
+from portal.tabular import ColumnProfile, Row, RowError, TableError, parse_date
 from tracing.ffl import FFLError, parse_ffl
 from tracing.normalise import Normaliser, is_handgun, name_key
 
@@ -135,6 +135,32 @@ def load_profile(name: str = DEFAULT_PROFILE) -> ColumnProfile:
 
 def profile_names() -> list[str]:
     return sorted(path.stem for path in PROFILE_DIR.glob("*.json"))
+
+
+def profile_for(header: list[str], name: str = "") -> tuple[ColumnProfile, dict[str, str]]:
+    """The named profile, or the one that maps the most of this header's columns.
+
+    Raises TableError when no profile finds the required columns (the error of
+    the default profile, which names what is missing).
+    """
+    if name:
+        profile = load_profile(name)
+        return profile, profile.resolve(header)
+    best: tuple[int, ColumnProfile, dict[str, str]] | None = None
+    for candidate in profile_names():
+        profile = load_profile(candidate)
+        try:
+            mapping = profile.resolve(header)
+        except TableError:
+            continue
+        # Ties go to the default profile, then to the name's order.
+        score = len(mapping) * 2 + (candidate == DEFAULT_PROFILE)
+        if best is None or score > best[0]:
+            best = (score, profile, mapping)
+    if best is None:
+        load_profile(DEFAULT_PROFILE).resolve(header)  # raises with the missing columns
+        raise TableError("No mapping profile fits this file.")
+    return best[1], best[2]
 
 
 def fast_date(text: str) -> dt.date:

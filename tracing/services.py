@@ -29,7 +29,7 @@ from tracing.importers import (
     STAGE_TYPES,
     EtraceParser,
     LineReader,
-    load_profile,
+    profile_for,
 )
 from tracing.models import CaliberAlias, ManufacturerAlias, SerialRule, TraceChange
 from tracing.normalise import Normaliser
@@ -102,16 +102,16 @@ def trace_import(
     agency: Agency,
     source_file: SourceFile,
     path: Path,
-    profile: str = "default",
+    profile: str = "",
     progress: Progress | None = None,
     today: dt.date | None = None,
 ) -> dict[str, Any]:
-    """Import an e-Trace file all-or-nothing; raise ImportRefused listing every bad row."""
+    """Import an e-Trace file all-or-nothing; raise ImportRefused listing every bad row.
+
+    `profile` names a column-mapping profile in tracing/profiles/; without one,
+    the profile that maps the most of the file's columns is used.
+    """
     report_progress = progress or (lambda current, total: None)
-    try:
-        column_profile = load_profile(profile)
-    except (TableError, ValueError) as exc:
-        raise ImportRefused(str(exc), {"errors": []}) from exc
     estimated = max(_count_lines(path) - 1, 0)
     total = estimated + WRITE_STEPS
     try:
@@ -119,8 +119,8 @@ def trace_import(
         first = next(rows, None)
         if first is None:
             raise ImportRefused("The file has no data rows.", {"rows_read": 0, "errors": []})
-        mapping = column_profile.resolve(list(first.cells))
-    except TableError as exc:
+        column_profile, mapping = profile_for(list(first.cells), profile)
+    except (TableError, ValueError) as exc:
         raise ImportRefused(str(exc), {"errors": []}) from exc
 
     parser = EtraceParser(
@@ -150,7 +150,7 @@ def trace_import(
         raise ImportRefused(str(exc), {"errors": []}) from exc
     total = counts.rows_read + WRITE_STEPS
     report_progress(total, total)
-    return counts.as_dict()
+    return {**counts.as_dict(), "profile": column_profile.name}
 
 
 def _stage_ddl(cursor: Any) -> str:

@@ -200,3 +200,21 @@ def test_analysts_upload_on_the_import_page(agency_a, tmp_path, django_capture_o
     page = client.get(job.get_absolute_url()).content.decode()
     assert job.status == "succeeded" and "Created" in page
     assert Trace.objects.filter(agency=agency_a).count() == 2
+
+
+def test_the_profile_that_fits_the_header_is_picked(agency_a, tmp_path):
+    header = [
+        "Trace Number",
+        "Recovery Date",
+        "Firearm Serial Number",
+        "Purchaser Last Name",
+        "Purchaser First Name",
+        "Purchase Date",
+        "Dealer FFL Number",
+    ]
+    path = tmp_path / "long.csv"
+    path.write_text(",".join(header) + "\nT8,2024-01-05,QQ123,ROE,ANN,2023-12-01,154123019A12345\n")
+    job = run_import(agency_a, path)
+    assert job.status == "succeeded", job.result
+    assert job.result["profile"] == "long-titles"
+    assert PersonMention.objects.get(role="purchaser").last_name == "ROE"

@@ -109,7 +109,7 @@ def _read_csv(path: Path) -> Iterator[Row]:
         elif len(stripped) > width and any(stripped[width:]):
             raise TableError(f"Row {number} has more cells ({len(values)}) than the header.")
         # zip stops at the header: the extra cells left are blank.
-        yield Row(number=number, cells=dict(zip(header, stripped)))
+        yield Row(number=number, cells=dict(zip(header, stripped, strict=False)))
 
 
 def _read_xlsx(path: Path, sheets: list[str] | None) -> Iterator[Row]:

@@ -111,3 +111,12 @@ def test_api_uses_the_same_filters(owner_client, traces):
         == "@SUM(1)"
     )
     assert owner_client.get("/api/schema/").status_code == 200
+
+
+def test_list_queries_do_not_grow_with_the_rows(
+    owner_client, traces, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(12):
+        assert owner_client.get("/traces/").status_code == 200
+    with django_assert_max_num_queries(8):
+        assert owner_client.get("/api/v1/traces/").status_code == 200

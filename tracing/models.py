@@ -177,7 +177,7 @@ class Trace(AgencyOwned):
     trace_status = models.CharField(max_length=100, blank=True, help_text="As written.")
     status = models.CharField(max_length=20, choices=TraceStatus.choices)
     status_reason = models.CharField(max_length=200, blank=True)
-    agency_case_number = models.CharField(max_length=50, blank=True, db_index=True)
+    agency_case_number = models.CharField(max_length=50, blank=True)
     ncic_code = models.CharField("NCIC crime code", max_length=10, blank=True)
     recovery_date = models.DateField(null=True, blank=True, db_index=True)
     recovery_address = models.CharField(max_length=200, blank=True)

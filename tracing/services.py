@@ -37,6 +37,7 @@ from tracing.normalise import SerialRule as SerialRuleValue
 
 Progress = Any  # Callable[[int, int], None]
 MAX_REPORTED_ERRORS = 5000
+ADVISORY_LOCK_SPACE = 3  # the tracing app's namespace of PostgreSQL advisory locks
 WRITE_STEPS = 8
 
 
@@ -274,6 +275,9 @@ def _write(
     now = dt.datetime.now(dt.UTC)
     params: dict[str, Any] = {"agency": agency_id, "now": now, "source": source_file.pk}
     with connection.cursor() as cursor:
+        # One import per agency at a time: the cross-record indicators read the agency's
+        # stored traces and must not miss a concurrent file's.
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_LOCK_SPACE, agency_id])
         # ON COMMIT DROP does not fire inside an enclosing transaction (seed_demo, tests).
         cursor.execute("DROP TABLE IF EXISTS etrace_stage, etrace_flags")
         cursor.execute(_stage_ddl(cursor))

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
+from django.utils import timezone
 
 from portal.models import Agency, SourceFile
 from portal.tabular import Row, RowError, TableError, read_table
@@ -128,7 +129,7 @@ def trace_import(
         mapping=mapping,
         normaliser=normaliser_load(),
         file_name=source_file.original_name,
-        today=today or dt.date.today(),
+        today=today or timezone.localdate(),
     )
 
     def counted(stream: Any) -> Any:

@@ -422,8 +422,18 @@ def generate(
             )
     all_dealers = dealers + corridor
     cumulative = list(itertools.accumulate(dealer.weight for dealer in all_dealers))
-    purchasers = [_person(rng, home, people) for _ in range(max(10, count // 2))]
-    possessors = [_person(rng, home, people) for _ in range(max(10, count // 2))]
+    # Most people appear on one trace; a few buy again or are found with guns again.
+    repeat_buyers = [_person(rng, home, people) for _ in range(max(3, count // 100))]
+    repeat_possessors = [_person(rng, home, people) for _ in range(max(3, count // 50))]
+
+    def a_purchaser() -> SyntheticPerson:
+        return rng.choice(repeat_buyers) if rng.random() < 0.04 else _person(rng, home, people)
+
+    def a_possessor() -> SyntheticPerson:
+        if rng.random() < 0.1:
+            return rng.choice(repeat_possessors)
+        return _person(rng, home, people)
+
     guns = [gun for gun in FIREARMS for _ in range(gun[6])]
 
     synthetic = Synthetic()
@@ -541,9 +551,7 @@ def generate(
         for j in range(rng.randint(3, 6)):
             bought = start + dt.timedelta(days=rng.choice((0, 0, 1, 2, 3)) + (j // 3) * 40)
             handgun = rng.choice([g for g in FIREARMS if g[2] == "PISTOL"])
-            cells = row(
-                buyer, rng.choice(possessors), dealer, bought, rng.randint(20, 300), gun=handgun
-            )
+            cells = row(buyer, a_possessor(), dealer, bought, rng.randint(20, 300), gun=handgun)
             traces.append(cells["trace_number"])
             planted_rows += 1
         straw[buyer.ident] = traces
@@ -552,24 +560,24 @@ def generate(
     same_person: list[list[dict[str, str]]] = []
     same_gun: list[list[str]] = []
     while len(synthetic.rows) < count:
-        purchaser = rng.choice(purchasers)
+        purchaser = a_purchaser()
         completed = rng.random() < 0.88
         obliterated = rng.random() < 0.02
         if not completed or obliterated:
-            row(None, rng.choice(possessors), None, None, None, obliterated=obliterated)
+            row(None, a_possessor(), None, None, None, obliterated=obliterated)
             continue
         dealer = rng.choices(all_dealers, cum_weights=cumulative)[0]
         ttc = rng.randint(15, 330) if dealer.short_ttc and rng.random() < 0.4 else _ttc_days(rng)
         purchase = ANCHOR - dt.timedelta(days=ttc + rng.randint(0, 3 * 365))
         self_possessed = rng.random() < 0.3
-        possessor = purchaser if self_possessed else rng.choice(possessors)
+        possessor = purchaser if self_possessed else a_possessor()
         cells = row(purchaser, possessor, dealer, purchase, ttc)
         roll = rng.random()
         if roll < 0.03 and len(synthetic.rows) < count:
             # The same purchaser again, on another gun, with a typo in name or date of birth.
             again = row(
                 purchaser,
-                rng.choice(possessors),
+                a_possessor(),
                 dealer,
                 purchase + dt.timedelta(days=rng.randint(30, 400)),
                 _ttc_days(rng),
@@ -590,7 +598,7 @@ def generate(
             gun = next(g for g in FIREARMS if g[1] == cells["model"])
             again = row(
                 purchaser,
-                rng.choice(possessors),
+                a_possessor(),
                 dealer,
                 purchase,
                 ttc + rng.randint(30, 500),

@@ -128,6 +128,9 @@ class Dealer(models.Model):
 class Firearm(AgencyOwned):
     """A gun as an agency knows it: one record per manufacturer and normalised serial."""
 
+    # The unique (agency, manufacturer, identity) index serves lookups by agency.
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+", db_index=False)
+
     identity_key = models.CharField(
         max_length=120, help_text="Normalised serial, or the trace for a gun without one."
     )

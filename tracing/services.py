@@ -335,10 +335,11 @@ def _write(
             INSERT INTO tracing_firearm (agency_id, created_at, updated_at, identity_key,
                 serial_as_written, serial_normalised, obliterated, manufacturer, model,
                 firearm_type, is_handgun, caliber, country, importer)
-            SELECT DISTINCT ON (manufacturer, identity_key) %(agency)s, %(now)s, %(now)s,
+            SELECT %(agency)s, %(now)s, %(now)s,
                 identity_key, serial_as_written, serial_normalised, obliterated, manufacturer,
                 model, firearm_type, is_handgun, caliber, country, importer
-            FROM etrace_stage ORDER BY manufacturer, identity_key, row_number
+            FROM etrace_stage
+            -- The same gun on several rows: the first row inserts it, the others conflict.
             ON CONFLICT (agency_id, manufacturer, identity_key) DO NOTHING
             """,
             params,

@@ -12,7 +12,7 @@ from portal.audit import audit_export, audit_search, audit_view
 from tracing import charts, selectors
 from tracing.export import csv_lines
 from tracing.filtersets import TraceFilterSet
-from tracing.indicators import trace_indicators
+from tracing.indicators import EXPLANATIONS, indicator, trace_indicators
 from tracing.models import Dealer, Firearm, PersonMention, Trace
 
 EXPORT_HEADER = [
@@ -74,6 +74,7 @@ def trace_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "query": query.urlencode(),
             "dealers": selectors.source_dealers(request.user, limit=10),
+            "legend": [indicator(key) for key in EXPLANATIONS],
         },
     )
 

@@ -38,6 +38,7 @@ def traces(agency_a, tmp_path):
 def test_trace_list_filters_by_indicator_and_serial(owner_client, traces):
     page = owner_client.get("/traces/").content.decode()
     assert "T-SHORT" in page and "T-LONG" in page and "TTC &lt; 1 year" in page
+    assert "bought two or more handguns within five business days" in page
     page = owner_client.get("/traces/?indicator=ttc_under_1_year").content.decode()
     assert "T-SHORT" in page and "T-LONG" not in page
     page = owner_client.get("/traces/?q=xy9").content.decode()

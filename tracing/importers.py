@@ -1,10 +1,11 @@
 """e-Trace files -> validated, normalised staging lines (pure: no ORM).
 
 One tight pass over the rows: every value is parsed and normalised, every
-bad value becomes a RowError (the import is all-or-nothing, so the whole file
-is checked before anything is written), and every good row becomes one line
-of PostgreSQL COPY text in `STAGE_COLUMNS` order. The service copies those
-lines into a staging table and writes the records with set-based SQL.
+bad value becomes a RowError (the import is all-or-nothing, so every row is
+checked even after the first bad one), and every good row becomes one line of
+PostgreSQL COPY text in `STAGE_COLUMNS` order. The service streams those lines
+into a staging table and writes the records with set-based SQL, or rolls
+everything back if any row was bad.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import IO
 
 from portal.tabular import ColumnProfile, Row, RowError, TableError, parse_date
 from tracing.ffl import FFLError, parse_ffl
@@ -271,12 +271,6 @@ class EtraceParser:
         # Files repeat the same dates and dealers many times: each text is parsed once.
         self._dates: dict[str, tuple[dt.date, str]] = {}
         self._ffls: dict[str, list[str]] = {}
-
-    def run(self, rows: Iterable[Row], out: IO[str]) -> ParseReport:
-        """Write the COPY lines of every good row to `out`; the report lists the bad ones."""
-        for line in self.lines(rows):
-            out.write(line)
-        return self.report
 
     def lines(self, rows: Iterable[Row]) -> Iterator[str]:
         """COPY lines, while there is no bad row; every row is checked to the end either way."""

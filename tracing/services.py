@@ -1,10 +1,13 @@
 """Writes: the e-Trace import, the FFL list import and the agency's trace indicators.
 
-The e-Trace write path is set-based: the parser turns the file into COPY
-lines, PostgreSQL takes them into a temporary staging table in one COPY, and
-a handful of INSERT ... SELECT / UPDATE ... FROM statements write dealers,
-firearms, traces, person mentions and purchases. Per-row ORM saves would be
-two orders of magnitude slower on a 200,000-row file.
+The e-Trace write path is set-based: the parser turns each row into a COPY
+line, PostgreSQL takes the lines into a temporary staging table while the
+rest of the file is still being parsed, and a handful of INSERT ... SELECT /
+UPDATE ... FROM statements write dealers, firearms, traces, person mentions
+and purchases. Per-row ORM saves would be two orders of magnitude slower on
+a 200,000-row file. The whole import is one transaction: a bad row anywhere
+rolls everything back, and every bad row is reported (the first
+MAX_REPORTED_ERRORS of them listed, all of them counted).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 
+from portal.jobs import Progress
 from portal.models import Agency, SourceFile
 from portal.tabular import Row, RowError, TableError, read_table
 from tracing.ffl import FFLError, ffl_from_parts
@@ -36,7 +40,6 @@ from tracing.models import CaliberAlias, ManufacturerAlias, SerialRule, TraceCha
 from tracing.normalise import Normaliser
 from tracing.normalise import SerialRule as SerialRuleValue
 
-Progress = Any  # Callable[[int, int], None]
 MAX_REPORTED_ERRORS = 5000
 ADVISORY_LOCK_SPACE = 3  # the tracing app's namespace of PostgreSQL advisory locks
 WRITE_STEPS = 8

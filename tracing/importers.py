@@ -557,16 +557,23 @@ class LineReader:
     def __init__(self, lines: Iterator[str]) -> None:
         self._lines = lines
         self._buffer = ""
+        # The database driver would hide an exception raised inside read(): keep it here.
+        self.error: TableError | None = None
 
     def read(self, size: int = -1) -> str:
         size = size if size and size > 0 else 1 << 16
         parts = [self._buffer]
         length = len(self._buffer)
-        for line in self._lines:
-            parts.append(line)
-            length += len(line)
-            if length >= size:
-                break
+        try:
+            for line in self._lines:
+                parts.append(line)
+                length += len(line)
+                if length >= size:
+                    break
+        except TableError as exc:
+            self.error = exc
+            self._buffer = ""
+            return ""
         text = "".join(parts)
         self._buffer = text[size:]
         return text[:size]

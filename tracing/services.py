@@ -290,6 +290,8 @@ def _write(
             raw = raw.cursor
         # PostgreSQL takes the rows while Python is still parsing the rest of the file.
         raw.copy_expert(f"COPY etrace_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN", lines)
+        if lines.error is not None:
+            raise lines.error
         report = parser.report
         if report.errors:
             bad = len({error.row for error in report.errors})

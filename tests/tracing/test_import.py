@@ -218,3 +218,12 @@ def test_the_profile_that_fits_the_header_is_picked(agency_a, tmp_path):
     assert job.status == "succeeded", job.result
     assert job.result["profile"] == "long-titles"
     assert PersonMention.objects.get(role="purchaser").last_name == "ROE"
+
+
+def test_a_broken_row_in_the_middle_of_the_file_refuses_it_whole(agency_a, tmp_path):
+    path = write_etrace(tmp_path / "t.csv", [row("T1"), row("T2", serial_number="Z2")])
+    with path.open("a") as handle:
+        handle.write("T3,2024-01-01,Completed" + ",x" * 60 + "\n")
+    job = run_import(agency_a, path)
+    assert job.status == "failed" and "has more cells" in job.message
+    assert not Trace.objects.exists()

@@ -121,3 +121,13 @@ def test_list_queries_do_not_grow_with_the_rows(
         assert owner_client.get("/traces/").status_code == 200
     with django_assert_max_num_queries(8):
         assert owner_client.get("/api/v1/traces/").status_code == 200
+
+
+def test_trace_page_shows_the_history_of_changes(owner_client, agency_a):
+    from tests.tracing.factories import PurchaseFactory, TraceChangeFactory
+
+    purchase = PurchaseFactory(agency=agency_a)
+    TraceChangeFactory(agency=agency_a, trace=purchase.trace, changes={"model": ["19", "26"]})
+    page = owner_client.get(purchase.trace.get_absolute_url()).content.decode()
+    assert "History of changes" in page and "<td>19</td><td>26</td>" in page
+    assert "SAMPLE GUNS" in page and "SAMPLE, PAT" in page

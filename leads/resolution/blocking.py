@@ -27,7 +27,10 @@ DEFAULT_RULES: tuple[BlockingRule, ...] = (
     BlockingRule("date of birth", ("dob",)),
     BlockingRule("last name and zip", ("last", "zip")),
     BlockingRule("first name and zip", ("first_canonical", "zip")),
-    BlockingRule("last name sound and birth year", ("last_soundex", "birth_year_min")),
+    BlockingRule(
+        "last name sound, first initial and birth year",
+        ("last_soundex", "first_initial", "birth_year_min"),
+    ),
     BlockingRule("street number and street", ("street_number", "street")),
     BlockingRule("first name and day and month of birth", ("first_canonical", "dob_day_month")),
     BlockingRule("names in either order", ("names_sorted",)),
@@ -35,6 +38,10 @@ DEFAULT_RULES: tuple[BlockingRule, ...] = (
     BlockingRule("street number and zip", ("street_number", "zip")),
     BlockingRule("address line 2 and city", ("address_2", "city")),
     BlockingRule("street number and city", ("street_number", "city")),
+    BlockingRule("first name and last name sound", ("first_canonical", "last_soundex")),
+    BlockingRule("first name and street", ("first_canonical", "street")),
+    BlockingRule("last name sound and street", ("last_soundex", "street")),
+    BlockingRule("street and city", ("street", "city")),
 )
 
 
@@ -43,6 +50,7 @@ def derived_columns(frame: pd.DataFrame) -> pd.DataFrame:
     dob = frame["dob"].astype(str)
     out = pd.DataFrame(index=frame.index)
     out["dob_day_month"] = dob.str[4:8].where(dob.str.len() == 8, "")
+    out["first_initial"] = frame["first"].astype(str).str[:1]
     out["names_sorted"] = [
         "" if not first or not last else min(first, last) + " " + max(first, last)
         for first, last in zip(frame["first"], frame["last"], strict=True)
@@ -69,6 +77,29 @@ def key_hashes(keys: pd.Series | np.ndarray) -> np.ndarray:
     return pd.util.hash_array(values).astype(np.int64)
 
 
+def _rule_codes(work: pd.DataFrame, rule: BlockingRule, cache: dict[str, np.ndarray]) -> np.ndarray:
+    """An integer key per record for the rule (-1 where a part is unknown).
+
+    Each column is factorised once; a rule's key combines its columns' codes
+    arithmetically, which is much cheaper than building key strings.
+    """
+    combined = np.zeros(len(work), dtype=np.int64)
+    known = np.ones(len(work), dtype=bool)
+    for column in rule.columns:
+        if column not in cache:
+            values = work[column].astype(str).to_numpy(dtype=object)
+            codes, uniques = pd.factorize(values)
+            missing = [index for index, value in enumerate(uniques) if value in ("", "-1")]
+            codes = codes.astype(np.int64)
+            if missing:
+                codes[np.isin(codes, missing)] = -1
+            cache[column] = codes
+        codes = cache[column]
+        known &= codes >= 0
+        combined = combined * (int(codes.max(initial=0)) + 2) + codes + 1
+    return np.where(known, combined, -1)
+
+
 def candidate_pairs(
     frame: pd.DataFrame,
     rules: tuple[BlockingRule, ...] = DEFAULT_RULES,
@@ -83,14 +114,14 @@ def candidate_pairs(
     work = pd.concat([frame, derived_columns(frame)], axis=1)
     sources = pd.factorize(work["source"])[0]
     count = len(work)
+    cache: dict[str, np.ndarray] = {}
     codes: list[np.ndarray] = []
     for rule in rules:
-        keys = rule_keys(work, rule)
-        valid = (keys != "").to_numpy()
-        positions = np.flatnonzero(valid)
+        keys = _rule_codes(work, rule, cache)
+        positions = np.flatnonzero(keys >= 0)
         if len(positions) < 2:
             continue
-        block = pd.factorize(keys.to_numpy()[valid])[0]
+        block = pd.factorize(keys[positions])[0]
         sizes = np.bincount(block)
         keep = (sizes[block] >= 2) & (sizes[block] <= max_block_size)
         members = pd.DataFrame({"block": block[keep], "row": positions[keep]})
@@ -103,5 +134,5 @@ def candidate_pairs(
         codes.append(left[wanted].astype(np.int64) * count + right[wanted])
     if not codes:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    unique = np.unique(np.concatenate(codes))
+    unique = pd.unique(np.concatenate(codes))
     return unique // count, unique % count

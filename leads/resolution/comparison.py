@@ -2,18 +2,23 @@
 
 Levels are small integers: 0 is "disagrees", the highest is "identical", -1 is
 "unknown on one side" (the field then neither adds nor subtracts evidence).
-Every comparison is vectorised over the pairs (rapidfuzz's cpdist computes the
-string similarities in C++), so that millions of pairs compare in seconds.
+Every comparison is vectorised, and runs once per distinct pair of values rather
+than once per pair of records: columns are held as integer codes into their
+distinct values, so "smith" against "smyth" is computed once however many pairs
+show it (rapidfuzz's cpdist computes the string similarities in C++).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.process import cpdist
+
+from leads.resolution.names import canonical_first_name, soundex
 
 Columns = dict[str, np.ndarray]
 
@@ -49,35 +54,25 @@ FIELDS: tuple[Field, ...] = (
 )
 FIELD_INDEX = {field.name: index for index, field in enumerate(FIELDS)}
 
-STRING_COLUMNS = (
-    "first",
-    "first_canonical",
-    "middle",
-    "last",
-    "last_soundex",
-    "dob",
-    "sex",
-    "street_number",
-    "street",
-    "address_2",
-    "city",
-    "state",
-    "zip",
-)
+STRING_COLUMNS = ("first", "middle", "last", "dob", "sex", "street_number", "street",
+                  "address_2", "city", "state", "zip")
+VALUES = "#values"
 
 
 def columns_of(frame: pd.DataFrame) -> Columns:
-    """The normalised frame as numpy arrays, the form every comparison reads."""
-    columns: Columns = {name: frame[name].to_numpy(dtype=object) for name in STRING_COLUMNS}
+    """The normalised frame as codes + distinct values per string column, and birth years."""
+    columns: Columns = {}
+    for name in STRING_COLUMNS:
+        codes, uniques = pd.factorize(frame[name].to_numpy(dtype=object))
+        columns[name] = codes.astype(np.int64)
+        columns[name + VALUES] = np.asarray(uniques, dtype=object)
     columns["birth_year_min"] = frame["birth_year_min"].to_numpy(dtype=np.int32)
     columns["birth_year_max"] = frame["birth_year_max"].to_numpy(dtype=np.int32)
     return columns
 
 
 def _jaro_winkler(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return cpdist(
-        a, b, scorer=JaroWinkler.normalized_similarity, workers=-1, dtype=np.float32
-    )
+    return cpdist(a, b, scorer=JaroWinkler.normalized_similarity, workers=-1, dtype=np.float32)
 
 
 def _edits(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -107,105 +102,107 @@ def _levels(known: np.ndarray, conditions: list[np.ndarray]) -> np.ndarray:
     return level
 
 
-def _string_levels(
-    a: np.ndarray, b: np.ndarray, thresholds: tuple[float, ...], typo_level: int | None = None
+LevelFunction = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def _on_distinct(
+    left: Columns,
+    right: Columns,
+    i: np.ndarray,
+    j: np.ndarray,
+    column_a: str,
+    column_b: str,
+    function: LevelFunction,
 ) -> np.ndarray:
-    """Levels 1..len(thresholds) by Jaro-Winkler thresholds, the top level for identical."""
+    """function(values_a, values_b) evaluated once per distinct pair of values."""
+    width = len(right[column_b + VALUES]) + 1
+    combined = left[column_a][i] * width + right[column_b][j]
+    inverse, distinct = pd.factorize(combined)
+    values_a = left[column_a + VALUES][distinct // width]
+    values_b = right[column_b + VALUES][distinct % width]
+    return function(values_a, values_b)[inverse]
+
+
+def jaro_winkler(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return _jaro_winkler(a, b)
+
+
+def first_name_levels(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     known = _known(a, b)
     similarity = _jaro_winkler(a, b)
-    conditions = [similarity >= threshold for threshold in thresholds]
-    if typo_level is not None:
-        conditions[typo_level - 1] = conditions[typo_level - 1] | (_edits(a, b) <= 1)
-    conditions.append(a == b)
-    return _levels(known, conditions)
-
-
-def _name_levels(
-    first_a: np.ndarray,
-    first_b: np.ndarray,
-    canonical_a: np.ndarray,
-    canonical_b: np.ndarray,
-    last_a: np.ndarray,
-    last_b: np.ndarray,
-    soundex_a: np.ndarray,
-    soundex_b: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    first_known = _known(first_a, first_b)
-    first_similarity = _jaro_winkler(first_a, first_b)
-    first_edits = _edits(first_a, first_b)
-    initial = (
-        ((_lengths(first_a) == 1) | (_lengths(first_b) == 1))
-        & first_known
-        & (_initials(first_a) == _initials(first_b))
-    )
-    first = _levels(
-        first_known,
+    length_a, length_b = _lengths(a), _lengths(b)
+    initial = ((length_a == 1) | (length_b == 1)) & (_initials(a) == _initials(b))
+    canonical_a = np.array([canonical_first_name(x) for x in a], dtype=object)
+    canonical_b = np.array([canonical_first_name(x) for x in b], dtype=object)
+    return _levels(
+        known,
         [
             initial,
-            first_similarity >= 0.85,
-            (first_similarity >= 0.92) | ((first_edits <= 1) & (_lengths(first_a) > 2)),
+            similarity >= 0.85,
+            (similarity >= 0.92) | ((_edits(a, b) <= 1) & (length_a > 2)),
             canonical_a == canonical_b,
-            first_a == first_b,
+            a == b,
         ],
     )
-    last_known = _known(last_a, last_b)
-    last_similarity = _jaro_winkler(last_a, last_b)
-    last_edits = _edits(last_a, last_b)
+
+
+def last_name_levels(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    similarity = _jaro_winkler(a, b)
+    sounds = np.array([soundex(x) == soundex(y) for x, y in zip(a, b, strict=True)], dtype=bool)
     contains = np.array(
-        [len(x) > 2 and len(y) > 2 and (x in y or y in x) for x, y in zip(last_a, last_b, strict=True)],
+        [len(x) > 2 and len(y) > 2 and (x in y or y in x) for x, y in zip(a, b, strict=True)],
         dtype=bool,
     )
-    last = _levels(
-        last_known,
+    return _levels(
+        _known(a, b),
         [
-            (soundex_a == soundex_b) | contains,
-            last_similarity >= 0.88,
-            (last_similarity >= 0.95) | (last_edits <= 1),
-            last_a == last_b,
+            sounds | contains,
+            similarity >= 0.88,
+            (similarity >= 0.95) | (_edits(a, b) <= 1),
+            a == b,
         ],
     )
-    # Given name and surname swapped ("SMITH JOHN"): compare crosswise, keep the better.
-    cross_first = _jaro_winkler(first_a, last_b)
-    cross_last = _jaro_winkler(last_a, first_b)
-    swapped = (
-        first_known
-        & last_known
-        & (cross_first >= 0.92)
-        & (cross_last >= 0.92)
-        & (first < 3)
-        & (last < 3)
+
+
+def middle_name_levels(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    short = (_lengths(a) == 1) | (_lengths(b) == 1)
+    initials = (_initials(a) == _initials(b)) & short
+    return _levels(_known(a, b), [initials | (_jaro_winkler(a, b) >= 0.9), a == b])
+
+
+def full_date_levels(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Levels of two 'YYYYMMDD' dates: 3 identical, 2 day/month swap or one edit, else -1
+    (left to the birth-year comparison)."""
+    swapped = np.array(
+        [x[:4] == y[:4] and x[4:6] == y[6:8] and x[6:8] == y[4:6] for x, y in zip(a, b, strict=True)],
+        dtype=bool,
     )
-    first[swapped] = np.where(cross_first[swapped] == 1.0, 5, 3)
-    last[swapped] = np.where(cross_last[swapped] == 1.0, 4, 3)
-    return first, last
-
-
-def _date_levels(
-    dob_a: np.ndarray,
-    dob_b: np.ndarray,
-    year_min_a: np.ndarray,
-    year_max_a: np.ndarray,
-    year_min_b: np.ndarray,
-    year_max_b: np.ndarray,
-) -> np.ndarray:
-    full = _known(dob_a, dob_b)
-    years_known = (year_min_a >= 0) & (year_min_b >= 0)
-    gap = np.maximum(year_min_a - year_max_b, year_min_b - year_max_a)
-    level = np.where(years_known, np.where(gap <= 1, 1, 0), -1).astype(np.int8)
-    if full.any():
-        index = np.flatnonzero(full)
-        a = dob_a[index]
-        b = dob_b[index]
-        swapped = np.array(
-            [x[:4] == y[:4] and x[4:6] == y[6:8] and x[6:8] == y[4:6] for x, y in zip(a, b, strict=True)],
-            dtype=bool,
-        )
-        close = swapped | (_edits(a, b) <= 1)
-        sub = level[index]
-        sub[close] = 2
-        sub[a == b] = 3
-        level[index] = sub
+    level = np.full(len(a), -1, dtype=np.int8)
+    level[swapped | (_edits(a, b) <= 1)] = 2
+    level[a == b] = 3
+    level[~_known(a, b)] = -1
     return level
+
+
+def _thresholds(thresholds: tuple[float, ...]) -> LevelFunction:
+    def levels(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        similarity = _jaro_winkler(a, b)
+        return _levels(_known(a, b), [similarity >= t for t in thresholds] + [a == b])
+
+    return levels
+
+
+def _exact(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return _levels(_known(a, b), [a == b])
+
+
+def _exact_or_typo(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return _levels(_known(a, b), [_edits(a, b) <= 1, a == b])
+
+
+street_levels = _thresholds((0.8, 0.92))
+address_2_levels = _thresholds((0.85,))
+city_levels = _thresholds((0.88,))
 
 
 def compare(left: Columns, right: Columns, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -215,53 +212,43 @@ def compare(left: Columns, right: Columns, i: np.ndarray, j: np.ndarray) -> np.n
     if count == 0:
         return out
 
-    def pick(name: str) -> tuple[np.ndarray, np.ndarray]:
-        return left[name][i], right[name][j]
+    def on(column_a: str, column_b: str, function: LevelFunction) -> np.ndarray:
+        return _on_distinct(left, right, i, j, column_a, column_b, function)
 
-    first, last = _name_levels(
-        *pick("first"), *pick("first_canonical"), *pick("last"), *pick("last_soundex")
-    )
+    first = on("first", "first", first_name_levels)
+    last = on("last", "last", last_name_levels)
+    # Given name and surname swapped ("SMITH JOHN"): compare crosswise, keep the better.
+    cross_first = on("first", "last", jaro_winkler)
+    cross_last = on("last", "first", jaro_winkler)
+    swapped = (cross_first >= 0.92) & (cross_last >= 0.92) & (first < 3) & (last < 3)
+    swapped &= (first >= 0) & (last >= 0)
+    first[swapped] = np.where(cross_first[swapped] == 1.0, 5, 3)
+    last[swapped] = np.where(cross_last[swapped] == 1.0, 4, 3)
     out[:, FIELD_INDEX["first_name"]] = first
     out[:, FIELD_INDEX["last_name"]] = last
-    middle_a, middle_b = pick("middle")
-    middle_known = _known(middle_a, middle_b)
-    initials = _initials(middle_a) == _initials(middle_b)
-    short = (_lengths(middle_a) == 1) | (_lengths(middle_b) == 1)
-    out[:, FIELD_INDEX["middle_name"]] = _levels(
-        middle_known,
-        [(initials & short) | (_jaro_winkler(middle_a, middle_b) >= 0.9), middle_a == middle_b],
-    )
-    out[:, FIELD_INDEX["date_of_birth"]] = _date_levels(
-        *pick("dob"),
-        left["birth_year_min"][i],
-        left["birth_year_max"][i],
-        right["birth_year_min"][j],
-        right["birth_year_max"][j],
-    )
-    sex_a, sex_b = pick("sex")
-    out[:, FIELD_INDEX["sex"]] = _levels(_known(sex_a, sex_b), [sex_a == sex_b])
-    number_a, number_b = pick("street_number")
-    out[:, FIELD_INDEX["street_number"]] = _levels(
-        _known(number_a, number_b), [_edits(number_a, number_b) <= 1, number_a == number_b]
-    )
-    street_a, street_b = pick("street")
-    extra_a, extra_b = pick("address_2")
-    street = _string_levels(street_a, street_b, (0.8, 0.92))
-    extra = _string_levels(extra_a, extra_b, (0.85,))
+    out[:, FIELD_INDEX["middle_name"]] = on("middle", "middle", middle_name_levels)
+
+    year_min_a, year_max_a = left["birth_year_min"][i], left["birth_year_max"][i]
+    year_min_b, year_max_b = right["birth_year_min"][j], right["birth_year_max"][j]
+    gap = np.maximum(year_min_a - year_max_b, year_min_b - year_max_a)
+    dates = np.where((year_min_a >= 0) & (year_min_b >= 0), np.where(gap <= 1, 1, 0), -1)
+    full = on("dob", "dob", full_date_levels)
+    out[:, FIELD_INDEX["date_of_birth"]] = np.where(full >= 0, full, dates)
+
+    out[:, FIELD_INDEX["sex"]] = on("sex", "sex", _exact)
+    out[:, FIELD_INDEX["street_number"]] = on("street_number", "street_number", _exact_or_typo)
+    street = on("street", "street", street_levels)
+    extra = on("address_2", "address_2", address_2_levels)
     # The two address lines swapped between records: compare crosswise, keep the better.
-    crossed_street = _string_levels(street_a, extra_b, (0.8, 0.92))
-    crossed_extra = _string_levels(extra_a, street_b, (0.85,))
+    crossed_street = on("street", "address_2", street_levels)
+    crossed_extra = on("address_2", "street", address_2_levels)
     better = (crossed_street + crossed_extra) > (np.maximum(street, 0) + np.maximum(extra, 0))
     better &= (crossed_street >= 2) & (crossed_extra >= 1)
     street[better] = crossed_street[better]
     extra[better] = crossed_extra[better]
     out[:, FIELD_INDEX["street"]] = street
     out[:, FIELD_INDEX["address_2"]] = extra
-    out[:, FIELD_INDEX["city"]] = _string_levels(*pick("city"), (0.88,))
-    state_a, state_b = pick("state")
-    out[:, FIELD_INDEX["state"]] = _levels(_known(state_a, state_b), [state_a == state_b])
-    zip_a, zip_b = pick("zip")
-    out[:, FIELD_INDEX["zip"]] = _levels(
-        _known(zip_a, zip_b), [_edits(zip_a, zip_b) <= 1, zip_a == zip_b]
-    )
+    out[:, FIELD_INDEX["city"]] = on("city", "city", city_levels)
+    out[:, FIELD_INDEX["state"]] = on("state", "state", _exact)
+    out[:, FIELD_INDEX["zip"]] = on("zip", "zip", _exact_or_typo)
     return out

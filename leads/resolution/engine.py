@@ -35,7 +35,7 @@ class Settings:
     review_threshold: float = 0.5
     rules: tuple[BlockingRule, ...] = DEFAULT_RULES
     max_block_size: int = 400
-    random_pairs: int = 400_000
+    random_pairs: int = 200_000
     seed: int = 7
 
 

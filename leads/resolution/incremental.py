@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from leads.resolution.blocking import BlockingRule, derived_columns, key_hashes, rule_keys
-from leads.resolution.comparison import STRING_COLUMNS, Columns, columns_of, compare
+from leads.resolution.comparison import STRING_COLUMNS, VALUES, Columns, columns_of, compare
 from leads.resolution.engine import Match, Settings
 from leads.resolution.model import MatchModel, probability
 from leads.resolution.records import PersonRecord, normalise, records_to_frame
@@ -41,6 +41,7 @@ class PersonIndex:
         self.entities = np.empty(0, dtype=np.int64)
         self._codes: dict[str, np.ndarray] = {}
         self._categories: dict[str, pd.Index] = {}
+        self._values: dict[str, np.ndarray] = {}
         self._years = np.empty((0, 2), dtype=np.int32)
         self._hashes: list[np.ndarray] = [np.empty(0, dtype=np.int64) for _ in self.settings.rules]
         self._rows: list[np.ndarray] = [np.empty(0, dtype=np.int64) for _ in self.settings.rules]
@@ -68,6 +69,7 @@ class PersonIndex:
             )
             self._codes[name] = merged.codes.astype(np.int32)
             self._categories[name] = merged.categories
+            self._values[name] = np.asarray(merged.categories, dtype=object)
         years = frame[["birth_year_min", "birth_year_max"]].to_numpy(dtype=np.int32)
         self._years = np.concatenate([self._years, years])
         work = pd.concat([frame, derived_columns(frame)], axis=1)
@@ -83,10 +85,8 @@ class PersonIndex:
     def _columns(self, rows: np.ndarray) -> Columns:
         columns: Columns = {}
         for name in STRING_COLUMNS:
-            categories = np.asarray(self._categories[name], dtype=object)
-            codes = self._codes[name][rows]
-            values = np.where(codes >= 0, categories[np.maximum(codes, 0)], "")
-            columns[name] = values.astype(object)
+            columns[name] = self._codes[name][rows].astype(np.int64)
+            columns[name + VALUES] = self._values[name]
         columns["birth_year_min"] = self._years[rows, 0]
         columns["birth_year_max"] = self._years[rows, 1]
         return columns

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from functools import lru_cache
 
 # Common English given-name variants mapped to one canonical form, so that
 # "Bob" meets "Robert" and "Jon" meets "Johnathan" at the nickname level.
@@ -191,23 +192,26 @@ def date_key(value: object) -> str:
     return ""
 
 
+_SOUNDEX_CODES = {
+    **dict.fromkeys("bfpv", "1"),
+    **dict.fromkeys("cgjkqsxz", "2"),
+    **dict.fromkeys("dt", "3"),
+    "l": "4",
+    **dict.fromkeys("mn", "5"),
+    "r": "6",
+}
+
+
+@lru_cache(maxsize=200_000)
 def soundex(name: str) -> str:
     """American Soundex of a cleaned name ("" for an empty one)."""
     if not name:
         return ""
-    codes = {
-        **dict.fromkeys("bfpv", "1"),
-        **dict.fromkeys("cgjkqsxz", "2"),
-        **dict.fromkeys("dt", "3"),
-        "l": "4",
-        **dict.fromkeys("mn", "5"),
-        "r": "6",
-    }
     first = name[0]
     result = [first.upper()]
-    previous = codes.get(first, "")
+    previous = _SOUNDEX_CODES.get(first, "")
     for char in name[1:]:
-        code = codes.get(char, "")
+        code = _SOUNDEX_CODES.get(char, "")
         if code and code != previous:
             result.append(code)
         if char not in "hw":

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 
+import numpy as np
 import pandas as pd
 
 from leads.resolution import names
@@ -68,13 +69,13 @@ def records_to_frame(records: Iterable[PersonRecord]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=RECORD_COLUMNS)
 
 
-def _first_and_middle(first: str, middle: str) -> tuple[str, str]:
-    tokens = names.name_tokens(first)
-    if not tokens:
-        return "", names.clean_name(middle)
-    if not middle and len(tokens) > 1:
-        return tokens[0], "".join(tokens[1:])
-    return tokens[0], names.clean_name(middle)
+def _per_distinct(values: pd.Series, function: Callable[[object], object]) -> np.ndarray:
+    """function applied once per distinct value (names, streets and cities repeat a lot)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:-1] = [function(value) for value in uniques]
+    mapped[-1] = function(None)  # code -1: a missing value
+    return mapped[codes]
 
 
 def _birth_years(dob: str, age: object, age_on: object) -> tuple[int, int]:
@@ -94,52 +95,61 @@ def normalise(frame: pd.DataFrame) -> pd.DataFrame:
     """Normalise a frame of raw PersonRecord columns into NORMALISED_COLUMNS.
 
     Missing columns are treated as empty; every string column holds "" for unknown.
+    A first name of several words gives its first word as the first name and the
+    rest as the middle name when no middle name is given.
     """
     raw = frame.reindex(columns=RECORD_COLUMNS)
     count = len(raw)
-
-    def column(name: str) -> list[object]:
-        values = raw[name].tolist()
-        return [None if (isinstance(v, float) and v != v) else v for v in values]
-
-    first_middle = [
-        _first_and_middle(first or "", names.ascii_lower(middle))
-        for first, middle in zip(column("first_name"), column("middle_name"), strict=True)
-    ]
-    first = [pair[0] for pair in first_middle]
-    last = [names.clean_name(value) for value in column("last_name")]
-    dob = [names.date_key(value) for value in column("date_of_birth")]
-    years = [
-        _birth_years(d, age, on)
-        for d, age, on in zip(dob, column("age"), column("age_on"), strict=True)
-    ]
-    street_numbers: list[str] = []
-    streets: list[str] = []
-    for number, street in zip(column("street_number"), column("street"), strict=True):
-        parsed_number, parsed_street = names.split_street_number(street)
-        given = names.clean_text(number).replace(" ", "")
-        street_numbers.append(given or parsed_number)
-        streets.append(parsed_street)
-    out = pd.DataFrame(
+    first_tokens = _per_distinct(raw["first_name"], names.name_tokens)
+    given_middle = _per_distinct(raw["middle_name"], names.clean_name)
+    first = np.array([tokens[0] if tokens else "" for tokens in first_tokens], dtype=object)
+    middle = np.array(
+        [
+            given if given or len(tokens) < 2 else "".join(tokens[1:])
+            for tokens, given in zip(first_tokens, given_middle, strict=True)
+        ],
+        dtype=object,
+    )
+    last = _per_distinct(raw["last_name"], names.clean_name)
+    dob = _per_distinct(raw["date_of_birth"].astype(object), names.date_key)
+    if raw["age"].isna().all():
+        year = np.array([int(d[:4]) if d else -1 for d in dob], dtype=np.int32)
+        years_min, years_max = year, year
+    else:
+        pairs = [
+            _birth_years(d, age, on)
+            for d, age, on in zip(dob, raw["age"].tolist(), raw["age_on"].tolist(), strict=True)
+        ]
+        years_min = np.array([p[0] for p in pairs], dtype=np.int32)
+        years_max = np.array([p[1] for p in pairs], dtype=np.int32)
+    parsed = _per_distinct(raw["street"], names.split_street_number)
+    given_numbers = _per_distinct(
+        raw["street_number"], lambda value: names.clean_text(value).replace(" ", "")
+    )
+    street_numbers = np.array(
+        [given or found[0] for given, found in zip(given_numbers, parsed, strict=True)], dtype=object
+    )
+    first_series = pd.Series(first, dtype=object)
+    last_series = pd.Series(last, dtype=object)
+    return pd.DataFrame(
         {
-            "key": [str(value) for value in column("key")],
-            "source": [names.ascii_lower(value) for value in column("source")],
+            "key": raw["key"].astype(str).to_numpy(dtype=object),
+            "source": _per_distinct(raw["source"], names.ascii_lower),
             "first": first,
-            "first_canonical": [names.canonical_first_name(value) for value in first],
-            "middle": [pair[1] for pair in first_middle],
+            "first_canonical": _per_distinct(first_series, names.canonical_first_name),
+            "middle": middle,
             "last": last,
-            "last_soundex": [names.soundex(value) for value in last],
+            "last_soundex": _per_distinct(last_series, lambda v: names.soundex(str(v or ""))),
             "dob": dob,
-            "birth_year_min": [y[0] for y in years],
-            "birth_year_max": [y[1] for y in years],
-            "sex": [names.clean_sex(value) for value in column("sex")],
+            "birth_year_min": years_min,
+            "birth_year_max": years_max,
+            "sex": _per_distinct(raw["sex"], names.clean_sex),
             "street_number": street_numbers,
-            "street": streets,
-            "address_2": [names.clean_text(value) for value in column("address_2")],
-            "city": [names.clean_text(value) for value in column("city")],
-            "state": [names.clean_text(value) for value in column("state")],
-            "zip": [names.clean_postcode(value) for value in column("zip_code")],
+            "street": np.array([found[1] for found in parsed], dtype=object),
+            "address_2": _per_distinct(raw["address_2"], names.clean_text),
+            "city": _per_distinct(raw["city"], names.clean_text),
+            "state": _per_distinct(raw["state"], names.clean_text),
+            "zip": _per_distinct(raw["zip_code"], names.clean_postcode),
         },
         index=pd.RangeIndex(count),
     )
-    return out

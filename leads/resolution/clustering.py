@@ -11,6 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
 
 @dataclass
 class ClusterResult:
@@ -88,6 +92,9 @@ def cluster(
     are merged next (one contradicting a "not the same" is reported as a conflict);
     then the links from strongest to weakest.
     """
+    links = list(links)
+    if not different:
+        return _components(size, links, same)
     forest = ConstrainedUnionFind(size)
     for a, b in different:
         forest.forbid(a, b)
@@ -99,3 +106,22 @@ def cluster(
     roots: dict[int, int] = {}
     labels = [roots.setdefault(forest.find(item), len(roots)) for item in range(size)]
     return ClusterResult(labels=labels, conflicts=conflicts, blocked_links=blocked)
+
+
+def _components(
+    size: int, links: list[tuple[int, int, float]], same: Sequence[tuple[int, int]]
+) -> ClusterResult:
+    """Without "not the same" judgements every merge succeeds: clusters are the
+    connected components, found in compiled code (scipy) rather than in Python."""
+    pairs = [(a, b) for a, b, _ in links] + [tuple(pair) for pair in same]
+    if not pairs:
+        return ClusterResult(labels=list(range(size)))
+    edges = np.asarray(pairs, dtype=np.int64)
+    graph = coo_matrix(
+        (np.ones(len(edges), dtype=np.int8), (edges[:, 0], edges[:, 1])), shape=(size, size)
+    )
+    _count, labels = connected_components(graph, directed=False)
+    # Number entities by first appearance, like the union-find path does.
+    _, first_seen, inverse = np.unique(labels, return_index=True, return_inverse=True)
+    order = np.argsort(np.argsort(first_seen))
+    return ClusterResult(labels=order[inverse].tolist())

@@ -115,12 +115,25 @@ def _on_distinct(
     function: LevelFunction,
 ) -> np.ndarray:
     """function(values_a, values_b) evaluated once per distinct pair of values."""
-    width = len(right[column_b + VALUES]) + 1
+    count_a, count_b = len(left[column_a + VALUES]), len(right[column_b + VALUES])
+    if count_a * count_b <= min(len(i), 20_000):
+        # Few distinct values (state, sex): evaluate every combination once, then look up.
+        table = function(
+            np.repeat(left[column_a + VALUES], count_b), np.tile(right[column_b + VALUES], count_a)
+        ).reshape(count_a, count_b)
+        return table[left[column_a][i], right[column_b][j]]
+    width = count_b + 1
     combined = left[column_a][i] * width + right[column_b][j]
     inverse, distinct = pd.factorize(combined)
     values_a = left[column_a + VALUES][distinct // width]
     values_b = right[column_b + VALUES][distinct % width]
     return function(values_a, values_b)[inverse]
+
+
+def _empty_code(columns: Columns, name: str) -> int:
+    """The code of "" in a column (-2, matching no code, when the column has no blank)."""
+    found = np.flatnonzero(columns[name + VALUES] == "")
+    return int(found[0]) if len(found) else -2
 
 
 def jaro_winkler(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -168,6 +181,38 @@ def middle_name_levels(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     short = (_lengths(a) == 1) | (_lengths(b) == 1)
     initials = (_initials(a) == _initials(b)) & short
     return _levels(_known(a, b), [initials | (_jaro_winkler(a, b) >= 0.9), a == b])
+
+
+def _date_digits(values: np.ndarray) -> np.ndarray:
+    """'YYYYMMDD' strings as an (n, 8) digit matrix; rows of -1 for unknown dates."""
+    digits = np.full((len(values), 8), -1, dtype=np.int8)
+    for row, value in enumerate(values):
+        if len(value) == 8 and value.isdigit():
+            digits[row] = np.frombuffer(value.encode(), dtype=np.uint8) - 48
+    return digits
+
+
+def date_levels_by_codes(left: Columns, right: Columns, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """full_date_levels, computed on digit matrices of the distinct dates (vectorised)."""
+    digits_a = _date_digits(left["dob" + VALUES])[left["dob"][i]]
+    digits_b = _date_digits(right["dob" + VALUES])[right["dob"][j]]
+    known = (digits_a[:, 0] >= 0) & (digits_b[:, 0] >= 0)
+    differ = digits_a != digits_b
+    mismatches = differ.sum(axis=1)
+    # One adjacent transposition: exactly two neighbouring digits differ, crosswise equal.
+    neighbours = differ[:, :-1] & differ[:, 1:]
+    crossed = (digits_a[:, :-1] == digits_b[:, 1:]) & (digits_a[:, 1:] == digits_b[:, :-1])
+    transposed = (mismatches == 2) & (neighbours & crossed).any(axis=1)
+    swapped = (
+        (differ[:, :4].sum(axis=1) == 0)
+        & (digits_a[:, 4:6] == digits_b[:, 6:8]).all(axis=1)
+        & (digits_a[:, 6:8] == digits_b[:, 4:6]).all(axis=1)
+    )
+    level = np.full(len(i), -1, dtype=np.int8)
+    level[(mismatches <= 1) | transposed | swapped] = 2
+    level[mismatches == 0] = 3
+    level[~known] = -1
+    return level
 
 
 def full_date_levels(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -232,7 +277,7 @@ def compare(left: Columns, right: Columns, i: np.ndarray, j: np.ndarray) -> np.n
     year_min_b, year_max_b = right["birth_year_min"][j], right["birth_year_max"][j]
     gap = np.maximum(year_min_a - year_max_b, year_min_b - year_max_a)
     dates = np.where((year_min_a >= 0) & (year_min_b >= 0), np.where(gap <= 1, 1, 0), -1)
-    full = on("dob", "dob", full_date_levels)
+    full = date_levels_by_codes(left, right, i, j)
     out[:, FIELD_INDEX["date_of_birth"]] = np.where(full >= 0, full, dates)
 
     out[:, FIELD_INDEX["sex"]] = on("sex", "sex", _exact)
@@ -240,12 +285,26 @@ def compare(left: Columns, right: Columns, i: np.ndarray, j: np.ndarray) -> np.n
     street = on("street", "street", street_levels)
     extra = on("address_2", "address_2", address_2_levels)
     # The two address lines swapped between records: compare crosswise, keep the better.
-    crossed_street = on("street", "address_2", street_levels)
-    crossed_extra = on("address_2", "street", address_2_levels)
-    better = (crossed_street + crossed_extra) > (np.maximum(street, 0) + np.maximum(extra, 0))
-    better &= (crossed_street >= 2) & (crossed_extra >= 1)
-    street[better] = crossed_street[better]
-    extra[better] = crossed_extra[better]
+    # Only pairs whose lines are all known and do not already agree well can gain.
+    empty_street_a = _empty_code(left, "street")
+    empty_extra_a = _empty_code(left, "address_2")
+    empty_street_b = _empty_code(right, "street")
+    empty_extra_b = _empty_code(right, "address_2")
+    candidates = np.flatnonzero(
+        (left["street"][i] != empty_street_a)
+        & (left["address_2"][i] != empty_extra_a)
+        & (right["street"][j] != empty_street_b)
+        & (right["address_2"][j] != empty_extra_b)
+        & ((street < 2) | (extra < 1))
+    )
+    if len(candidates):
+        sub_i, sub_j = i[candidates], j[candidates]
+        crossed_street = _on_distinct(left, right, sub_i, sub_j, "street", "address_2", street_levels)
+        crossed_extra = _on_distinct(left, right, sub_i, sub_j, "address_2", "street", address_2_levels)
+        base = np.maximum(street[candidates], 0) + np.maximum(extra[candidates], 0)
+        better = ((crossed_street + crossed_extra) > base) & (crossed_street >= 2) & (crossed_extra >= 1)
+        street[candidates[better]] = crossed_street[better]
+        extra[candidates[better]] = crossed_extra[better]
     out[:, FIELD_INDEX["street"]] = street
     out[:, FIELD_INDEX["address_2"]] = extra
     out[:, FIELD_INDEX["city"]] = on("city", "city", city_levels)

@@ -35,7 +35,7 @@ class Settings:
     review_threshold: float = 0.5
     rules: tuple[BlockingRule, ...] = DEFAULT_RULES
     max_block_size: int = 400
-    random_pairs: int = 200_000
+    random_pairs: int = 100_000
     seed: int = 7
 
 
@@ -71,6 +71,33 @@ class Resolution:
         for key, label in zip(self.keys, self.labels, strict=True):
             groups.setdefault(label, []).append(key)
         return list(groups.values())
+
+
+# The normalised column whose equality is each field's top level.
+IDENTICAL_COLUMNS = {
+    "first_name": "first",
+    "middle_name": "middle",
+    "last_name": "last",
+    "date_of_birth": "dob",
+    "sex": "sex",
+    "street_number": "street_number",
+    "street": "street",
+    "address_2": "address_2",
+    "city": "city",
+    "state": "state",
+    "zip": "zip",
+}
+
+
+def identical_chances(frame: pd.DataFrame) -> dict[str, float]:
+    """Per field, the chance that two random records with known values are identical."""
+    chances = {}
+    for field_name, column in IDENTICAL_COLUMNS.items():
+        values = frame[column]
+        shares = values[values != ""].value_counts(normalize=True).to_numpy()
+        if len(shares):
+            chances[field_name] = float((shares**2).sum())
+    return chances
 
 
 def random_pair_levels(
@@ -130,7 +157,7 @@ def resolve_persons(
         random_levels = random_pair_levels(
             columns, sources, settings.random_pairs, link_only=link_only, seed=settings.seed
         )
-        model = train(levels, random_levels)
+        model = train(levels, random_levels, identical=identical_chances(frame))
     weights = model.match_weights(levels)
     probabilities = probability(weights)
 
@@ -146,7 +173,11 @@ def resolve_persons(
     links: list[Match] = []
     review: list[Match] = []
     accepted: list[tuple[int, int, float]] = []
-    for row in interesting.tolist():
+    # Reasons are shared by every pair with the same comparison vector: build each once.
+    patterns, pattern_of = np.unique(levels[interesting], axis=0, return_inverse=True)
+    reasons_of = [model.explain(pattern) for pattern in patterns]
+    weight_of = np.round(weights, 3)
+    for position, row in enumerate(interesting.tolist()):
         a, b = int(left[row]), int(right[row])
         judged_decision = decision_of.get((a, b))
         chance = float(probabilities[row])
@@ -162,10 +193,10 @@ def resolve_persons(
         match = Match(
             left=keys[a],
             right=keys[b],
-            weight=round(float(weights[row]), 3),
+            weight=float(weight_of[row]),
             probability=chance,
             decision=decision,
-            reasons=model.explain(levels[row]),
+            reasons=reasons_of[int(pattern_of[position])],
         )
         (review if decision == "review" else links).append(match)
     review.sort(key=lambda match: -match.probability)

@@ -108,12 +108,26 @@ def level_counts(levels: np.ndarray, fields: tuple[Field, ...] = FIELDS) -> list
     ]
 
 
-def estimate_u(random_levels: np.ndarray, fields: tuple[Field, ...] = FIELDS) -> list[np.ndarray]:
-    """u per field from the comparison vectors of random pairs, smoothed so none is zero."""
+def estimate_u(
+    random_levels: np.ndarray,
+    fields: tuple[Field, ...] = FIELDS,
+    identical: dict[str, float] | None = None,
+) -> list[np.ndarray]:
+    """u per field from the comparison vectors of random pairs, smoothed so none is zero.
+
+    `identical` gives, per field, the exact chance that two random records have
+    the same value (the sum of squared value shares): rare levels like an identical
+    date of birth are then not left to the luck of the sample.
+    """
     u = []
-    for counts in level_counts(random_levels, fields):
+    for spec, counts in zip(fields, level_counts(random_levels, fields), strict=True):
         smoothed = counts.astype(float) + 0.5
-        u.append(smoothed / smoothed.sum())
+        shares = smoothed / smoothed.sum()
+        chance = (identical or {}).get(spec.name)
+        if chance is not None and 0 < chance < 1 and len(shares) > 1:
+            rest = shares[:-1] / shares[:-1].sum()
+            shares = np.append(rest * (1 - chance), chance)
+        u.append(shares)
     return u
 
 
@@ -214,13 +228,14 @@ def train(
     sessions: tuple[tuple[str, ...], ...] = TRAINING_SESSIONS,
     max_iterations: int = 100,
     tolerance: float = 1e-6,
+    identical: dict[str, float] | None = None,
 ) -> MatchModel:
     """Estimate u from `random_levels`, m by EM sessions over `levels`, then the prior.
 
     The prior is the share of matches among the candidate pairs, found by EM with
     m and u held fixed.
     """
-    u = estimate_u(random_levels, fields)
+    u = estimate_u(random_levels, fields, identical)
     initial = [_initial_m(spec) for spec in fields]
     if len(levels) == 0:
         return MatchModel(m=initial, u=u, prior=0.5, fields=fields)

@@ -55,12 +55,14 @@ class EntityMention(models.Model):
     """One source record's mention of an entity (a trace's purchaser, an incident's suspect)."""
 
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="mentions")
+    kind = models.CharField(max_length=16, choices=EntityKind.choices, db_index=True)
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
     object_id = models.PositiveBigIntegerField()
     source_record = GenericForeignKey("content_type", "object_id")
     role = models.CharField(max_length=32, blank=True)
     # The engine's key for this mention, e.g. "trace:123:purchaser".
     key = models.CharField(max_length=120, unique=True)
+    # The compared fields as the source gave them (PersonRecord / FirearmRecord names).
     fields = models.JSONField(default=dict, blank=True)
     score = models.FloatField(null=True, blank=True)
     reasons = models.JSONField(default=list, blank=True)
@@ -138,3 +140,40 @@ class Judgement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.left_id} {self.decision} {self.right_id}"
+
+
+class MatchCandidate(models.Model):
+    """A scored pair of person mentions: an accepted link or a pair for the review queue."""
+
+    class Decision(models.TextChoices):
+        LINK = "link", "Linked"
+        REVIEW = "review", "For review"
+
+    left = models.ForeignKey(EntityMention, on_delete=models.CASCADE, related_name="+")
+    right = models.ForeignKey(EntityMention, on_delete=models.CASCADE, related_name="+")
+    probability = models.FloatField()
+    weight = models.FloatField()
+    reasons = models.JSONField(default=list)
+    decision = models.CharField(max_length=8, choices=Decision.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["left", "right"], name="one_candidate_per_pair")
+        ]
+        indexes = [models.Index(fields=["decision", "-probability"])]
+
+    def __str__(self) -> str:
+        return f"{self.left_id} ~ {self.right_id} ({self.probability:.3f})"
+
+
+class ResolutionModel(models.Model):
+    """The match model (m, u, prior) trained by the last full person resolution run."""
+
+    parameters = models.JSONField()
+    mentions = models.PositiveIntegerField(default=0)
+    candidate_pairs = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"model of {self.created_at:%Y-%m-%d %H:%M}"

@@ -136,3 +136,21 @@ def candidate_pairs(
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     unique = pd.unique(np.concatenate(codes))
     return unique // count, unique % count
+
+
+def blocking_key_hashes(
+    frame: pd.DataFrame, rules: tuple[BlockingRule, ...] = DEFAULT_RULES
+) -> list[list[tuple[int, int]]]:
+    """Per record of a normalised frame, its (rule index, key hash) pairs: the rows a
+    stored blocking-key index holds for incremental resolution."""
+    work = pd.concat([frame, derived_columns(frame)], axis=1)
+    found: list[list[tuple[int, int]]] = [[] for _ in range(len(frame))]
+    for index, rule in enumerate(rules):
+        keys = rule_keys(work, rule)
+        valid = np.flatnonzero((keys != "").to_numpy())
+        if len(valid) == 0:
+            continue
+        hashes = key_hashes(keys.to_numpy()[valid])
+        for row, value in zip(valid.tolist(), hashes.tolist(), strict=True):
+            found[row].append((index, value))
+    return found

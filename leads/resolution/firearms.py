@@ -153,7 +153,8 @@ def compare_firearms(a: FirearmRecord, b: FirearmRecord) -> FirearmMatch | None:
     )
 
 
-def _deletion_keys(serial: str) -> set[str]:
+def serial_keys(serial: str) -> set[str]:
+    """The serial and, when long enough for typo tolerance, each one-deletion variant."""
     keys = {serial}
     if len(serial) >= SHORTEST_TYPO_TOLERANT_SERIAL - 1:
         keys.update(serial[:index] + serial[index + 1 :] for index in range(len(serial)))
@@ -172,7 +173,7 @@ def resolve_firearms(
     for index, record in enumerate(records):
         serial = normalise_serial(record.serial)
         if serial and not record.obliterated:
-            for key in _deletion_keys(serial):
+            for key in serial_keys(serial):
                 buckets.setdefault(key, []).append(index)
     seen: set[tuple[int, int]] = set()
     matches: list[FirearmMatch] = []

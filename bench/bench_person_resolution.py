@@ -21,7 +21,6 @@ import statistics
 import time
 import warnings
 
-import numpy as np
 import pandas as pd
 
 from bench.report import Measure, peak_memory_mb
@@ -79,7 +78,9 @@ def as_febrl(frame: pd.DataFrame) -> pd.DataFrame:
     ).replace("", None)
 
 
-def scores(predicted: set[tuple[str, str]], truth: set[tuple[str, str]]) -> tuple[float, float, float]:
+def scores(
+    predicted: set[tuple[str, str]], truth: set[tuple[str, str]]
+) -> tuple[float, float, float]:
     hits = len(predicted & truth)
     precision = hits / len(predicted) if predicted else 0.0
     recall = hits / len(truth)
@@ -162,13 +163,18 @@ def splink_pairs(
     left_keys = set(left["rec_id"])
     pairs: dict[tuple[str, str], float] = {}
     for a, b, chance in zip(
-        predictions["rec_id_l"], predictions["rec_id_r"], predictions["match_probability"], strict=True
+        predictions["rec_id_l"],
+        predictions["rec_id_r"],
+        predictions["match_probability"],
+        strict=True,
     ):
         pairs[(a, b) if a in left_keys else (b, a)] = float(chance)
     return pairs, seconds
 
 
-def best_threshold(pairs: dict[tuple[str, str], float], truth: set[tuple[str, str]]) -> tuple[float, float]:
+def best_threshold(
+    pairs: dict[tuple[str, str], float], truth: set[tuple[str, str]]
+) -> tuple[float, float]:
     """The F1 splink would reach at its best threshold (chosen knowing the truth)."""
     best = (0.0, 0.0)
     for threshold in (0.5, 0.8, 0.9, 0.95, 0.99, 0.995, 0.999):
@@ -288,8 +294,10 @@ def run() -> list[Measure]:
     splink_big, splink_big_seconds = splink_pairs(as_febrl(big_left), as_febrl(big_right))
     p, r, f = scores(portal_big, big_truth)
     sp, sr, sf = scores(set(splink_big), big_truth)
-    print(f"100k portal    : P {p:.4f} R {r:.4f} F1 {f:.4f} in {portal_big_seconds:.1f} s "
-          f"(peak {portal_memory:.0f} MB, {before:.0f} MB before)")
+    print(
+        f"100k portal    : P {p:.4f} R {r:.4f} F1 {f:.4f} in {portal_big_seconds:.1f} s "
+        f"(peak {portal_memory:.0f} MB, {before:.0f} MB before)"
+    )
     print(f"100k splink    : P {sp:.4f} R {sr:.4f} F1 {sf:.4f} in {splink_big_seconds:.1f} s")
     measures.append(
         Measure(
@@ -305,8 +313,10 @@ def run() -> list[Measure]:
     del portal_big, splink_big, big_left, big_right
 
     build, median, worst = measure_incremental(1_000_000)
-    print(f"incremental    : index of 1,000,000 built in {build:.1f} s; "
-          f"one record median {median * 1000:.1f} ms, max {worst * 1000:.1f} ms")
+    print(
+        f"incremental    : index of 1,000,000 built in {build:.1f} s; "
+        f"one record median {median * 1000:.1f} ms, max {worst * 1000:.1f} ms"
+    )
     measures.append(
         Measure(
             name="one new record against 1,000,000 person mentions",

@@ -88,7 +88,9 @@ def ego_network(
     return EgoNetwork(graph=graph, hops=hop_of, hidden=hidden, truncated=truncated)
 
 
-def shortest_paths(graph: nx.Graph, source: Node, target: Node, *, limit: int = 10) -> list[list[Node]]:
+def shortest_paths(
+    graph: nx.Graph, source: Node, target: Node, *, limit: int = 10
+) -> list[list[Node]]:
     """Up to `limit` shortest paths between two entities ([] when unconnected)."""
     try:
         return list(islice(nx.all_shortest_paths(graph, source, target), limit))

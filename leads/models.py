@@ -78,12 +78,17 @@ class EntityMention(models.Model):
 class MentionBlockingKey(models.Model):
     """A blocking-key hash of a person mention: the index incremental resolution looks up."""
 
-    mention = models.ForeignKey(EntityMention, on_delete=models.CASCADE, related_name="blocking_keys")
+    mention = models.ForeignKey(
+        EntityMention, on_delete=models.CASCADE, related_name="blocking_keys"
+    )
     rule = models.PositiveSmallIntegerField()
     key_hash = models.BigIntegerField()
 
     class Meta:
         indexes = [models.Index(fields=["rule", "key_hash"])]
+
+    def __str__(self) -> str:
+        return f"{self.mention_id} rule {self.rule}"
 
 
 class Edge(models.Model):

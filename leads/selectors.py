@@ -33,7 +33,7 @@ def entity_ego_network(
     hidden-neighbour counts."""
     neighbours = _neighbours_query(kinds)
     ego = ego_network(entity_id, neighbours, hops=hops, max_nodes=max_nodes)  # type: ignore[arg-type]
-    degrees = dict(
+    degrees: dict[Node, int] = dict(
         Entity.objects.filter(pk__in=list(ego.hops)).values_list("pk", "degree")
     )
     if kinds is None:

@@ -35,9 +35,11 @@ from leads.resolution.comparison import columns_of, compare
 from leads.resolution.engine import (
     DIFFERENT,
     SAME,
-    Judgement as PairJudgement,
     Settings,
     resolve_persons,
+)
+from leads.resolution.engine import (
+    Judgement as PairJudgement,
 )
 from leads.resolution.firearms import (
     FirearmRecord,
@@ -174,9 +176,7 @@ def _judged(mention: EntityMention) -> tuple[set[int], set[int]]:
     )
     for judgement in judgements:
         other = judgement.right if judgement.left_id == mention.pk else judgement.left
-        (same if judgement.decision == Judgement.Decision.SAME else different).add(
-            other.entity_id
-        )
+        (same if judgement.decision == Judgement.Decision.SAME else different).add(other.entity_id)
     return same, different
 
 
@@ -284,7 +284,9 @@ def _person_resolve(mention: EntityMention, others: list[int], different: set[in
                 "probability": chance,
                 "weight": float(weights[position]),
                 "reasons": reasons,
-                "decision": MatchCandidate.Decision.LINK if linked else MatchCandidate.Decision.REVIEW,
+                "decision": MatchCandidate.Decision.LINK
+                if linked
+                else MatchCandidate.Decision.REVIEW,
             },
         )
         if outcome == "new" and entity_of[other_pk] not in different:
@@ -327,9 +329,7 @@ def _firearm_resolve(mention: EntityMention, others: list[int], different: set[i
 def _assign(kind: str, mention_ids: Sequence[int], labels: Sequence[int]) -> int:
     """Give each cluster an entity, keeping the entity most of its mentions already had
     (so that links to entities stay stable), and delete entities left empty."""
-    current = dict(
-        EntityMention.objects.filter(pk__in=mention_ids).values_list("pk", "entity_id")
-    )
+    current = dict(EntityMention.objects.filter(pk__in=mention_ids).values_list("pk", "entity_id"))
     clusters: dict[int, list[int]] = {}
     for mention_id, label in zip(mention_ids, labels, strict=True):
         clusters.setdefault(label, []).append(mention_id)
@@ -350,10 +350,10 @@ def _assign(kind: str, mention_ids: Sequence[int], labels: Sequence[int]) -> int
         mention.entity_id = target[mention.pk]
     EntityMention.objects.bulk_update(moved, ["entity"], batch_size=2000)
     emptied = set(current.values()) - taken
-    successors = {}
-    for mention, old in current.items():
+    successors: dict[int, int] = {}
+    for mention_id, old in current.items():
         if old in emptied:
-            successors.setdefault(old, target[mention])
+            successors.setdefault(old, target[mention_id])
     _retire(successors)
     return len(changed)
 
@@ -379,7 +379,9 @@ def persons_resolve_all() -> dict[str, int]:
         return {"mentions": 0, "entities": 0, "review": 0}
     result = resolve_persons(_person_frame(rows), judgements=_pair_judgements(EntityKind.PERSON))
     ResolutionModel.objects.create(
-        parameters=result.model.to_dict(), mentions=len(rows), candidate_pairs=result.candidate_pairs
+        parameters=result.model.to_dict(),
+        mentions=len(rows),
+        candidate_pairs=result.candidate_pairs,
     )
     pk_of = {key: pk for pk, key, _fields, _source in rows}
     MatchCandidate.objects.filter(left__kind=EntityKind.PERSON).delete()
@@ -464,9 +466,9 @@ def kind_resolve_all(kind: str) -> dict[str, int]:
 def entities_recluster(entity_ids: Iterable[int]) -> int:
     """Re-cluster the mentions of some entities from their stored links and judgements."""
     mentions = list(
-        EntityMention.objects.filter(entity_id__in=set(entity_ids)).order_by("pk").values_list(
-            "pk", "kind"
-        )
+        EntityMention.objects.filter(entity_id__in=set(entity_ids))
+        .order_by("pk")
+        .values_list("pk", "kind")
     )
     if not mentions:
         return 0
@@ -480,11 +482,14 @@ def entities_recluster(entity_ids: Iterable[int]) -> int:
         ).values_list("left_id", "right_id", "probability")
     ]
     if kind == EntityKind.FIREARM:
-        records = list(EntityMention.objects.filter(pk__in=ids).order_by("pk").values_list("key", "fields"))
+        records = list(
+            EntityMention.objects.filter(pk__in=ids).order_by("pk").values_list("key", "fields")
+        )
         _labels, matches = resolve_firearms([_firearm_record(k, f) for k, f in records])
         key_pos = {key: index for index, (key, _f) in enumerate(records)}
         links += [(key_pos[m.left], key_pos[m.right], m.score) for m in matches]
-    same, different = [], []
+    same: list[tuple[int, int]] = []
+    different: list[tuple[int, int]] = []
     for left, right, decision in Judgement.objects.filter(
         left_id__in=ids, right_id__in=ids
     ).values_list("left_id", "right_id", "decision"):
@@ -517,6 +522,4 @@ def judgement_undo(*, judgement: Judgement) -> None:
 
 def _current_entities(*mention_ids: int) -> set[int]:
     # Read afresh: the mention objects a caller holds may predate the last re-clustering.
-    return set(
-        EntityMention.objects.filter(pk__in=mention_ids).values_list("entity_id", flat=True)
-    )
+    return set(EntityMention.objects.filter(pk__in=mention_ids).values_list("entity_id", flat=True))

@@ -37,12 +37,15 @@ FIELDS: tuple[Field, ...] = (
         ("different", "initial only", "similar", "typo", "nickname", "identical"),
     ),
     Field("middle_name", ("different", "initial or similar", "identical")),
-    Field(
-        "last_name", ("different", "sounds alike or part of", "similar", "typo", "identical")
-    ),
+    Field("last_name", ("different", "sounds alike or part of", "similar", "typo", "identical")),
     Field(
         "date_of_birth",
-        ("different", "birth year within one year", "day/month swap or one-digit typo", "identical"),
+        (
+            "different",
+            "birth year within one year",
+            "day/month swap or one-digit typo",
+            "identical",
+        ),
     ),
     Field("sex", ("different", "identical")),
     Field("street_number", ("different", "typo", "identical")),
@@ -54,8 +57,19 @@ FIELDS: tuple[Field, ...] = (
 )
 FIELD_INDEX = {field.name: index for index, field in enumerate(FIELDS)}
 
-STRING_COLUMNS = ("first", "middle", "last", "dob", "sex", "street_number", "street",
-                  "address_2", "city", "state", "zip")
+STRING_COLUMNS = (
+    "first",
+    "middle",
+    "last",
+    "dob",
+    "sex",
+    "street_number",
+    "street",
+    "address_2",
+    "city",
+    "state",
+    "zip",
+)
 VALUES = "#values"
 
 
@@ -219,7 +233,10 @@ def full_date_levels(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Levels of two 'YYYYMMDD' dates: 3 identical, 2 day/month swap or one edit, else -1
     (left to the birth-year comparison)."""
     swapped = np.array(
-        [x[:4] == y[:4] and x[4:6] == y[6:8] and x[6:8] == y[4:6] for x, y in zip(a, b, strict=True)],
+        [
+            x[:4] == y[:4] and x[4:6] == y[6:8] and x[6:8] == y[4:6]
+            for x, y in zip(a, b, strict=True)
+        ],
         dtype=bool,
     )
     level = np.full(len(a), -1, dtype=np.int8)
@@ -299,10 +316,16 @@ def compare(left: Columns, right: Columns, i: np.ndarray, j: np.ndarray) -> np.n
     )
     if len(candidates):
         sub_i, sub_j = i[candidates], j[candidates]
-        crossed_street = _on_distinct(left, right, sub_i, sub_j, "street", "address_2", street_levels)
-        crossed_extra = _on_distinct(left, right, sub_i, sub_j, "address_2", "street", address_2_levels)
+        crossed_street = _on_distinct(
+            left, right, sub_i, sub_j, "street", "address_2", street_levels
+        )
+        crossed_extra = _on_distinct(
+            left, right, sub_i, sub_j, "address_2", "street", address_2_levels
+        )
         base = np.maximum(street[candidates], 0) + np.maximum(extra[candidates], 0)
-        better = ((crossed_street + crossed_extra) > base) & (crossed_street >= 2) & (crossed_extra >= 1)
+        better = (
+            ((crossed_street + crossed_extra) > base) & (crossed_street >= 2) & (crossed_extra >= 1)
+        )
         street[candidates[better]] = crossed_street[better]
         extra[candidates[better]] = crossed_extra[better]
     out[:, FIELD_INDEX["street"]] = street

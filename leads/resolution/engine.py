@@ -148,9 +148,7 @@ def resolve_persons(
     if judged:
         extra = np.array([(min(a, b), max(a, b)) for a, b, _ in judged], dtype=np.int64)
         size = len(keys)
-        codes = np.unique(
-            np.concatenate([left * size + right, extra[:, 0] * size + extra[:, 1]])
-        )
+        codes = np.unique(np.concatenate([left * size + right, extra[:, 0] * size + extra[:, 1]]))
         left, right = codes // size, codes % size
     levels = compare(columns, columns, left, right)
     if model is None:
@@ -177,7 +175,7 @@ def resolve_persons(
     patterns, pattern_of = np.unique(levels[interesting], axis=0, return_inverse=True)
     reasons_of = [model.explain(pattern) for pattern in patterns]
     weight_of = np.round(weights, 3)
-    for position, row in enumerate(interesting.tolist()):
+    for offset, row in enumerate(interesting.tolist()):
         a, b = int(left[row]), int(right[row])
         judged_decision = decision_of.get((a, b))
         chance = float(probabilities[row])
@@ -196,7 +194,7 @@ def resolve_persons(
             weight=float(weight_of[row]),
             probability=chance,
             decision=decision,
-            reasons=reasons_of[int(pattern_of[position])],
+            reasons=reasons_of[int(pattern_of[offset])],
         )
         (review if decision == "review" else links).append(match)
     review.sort(key=lambda match: -match.probability)

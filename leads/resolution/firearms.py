@@ -130,7 +130,9 @@ def compare_firearms(a: FirearmRecord, b: FirearmRecord) -> FirearmMatch | None:
     serial_a, serial_b = normalise_serial(a.serial), normalise_serial(b.serial)
     if a.obliterated or b.obliterated or not serial_a or not serial_b:
         return None
-    manufacturer = _compatible(normalise_manufacturer(a.manufacturer), normalise_manufacturer(b.manufacturer))
+    manufacturer = _compatible(
+        normalise_manufacturer(a.manufacturer), normalise_manufacturer(b.manufacturer)
+    )
     caliber = _compatible(normalise_caliber(a.caliber), normalise_caliber(b.caliber))
     if "differs" in (manufacturer, caliber):
         return None

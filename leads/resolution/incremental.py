@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from leads.resolution.blocking import BlockingRule, derived_columns, key_hashes, rule_keys
+from leads.resolution.blocking import derived_columns, key_hashes, rule_keys
 from leads.resolution.comparison import STRING_COLUMNS, VALUES, Columns, columns_of, compare
 from leads.resolution.engine import Match, Settings
 from leads.resolution.model import MatchModel, probability
@@ -63,9 +63,7 @@ class PersonIndex:
                 else pd.Categorical([])
             )
             merged = pd.Categorical(
-                np.concatenate(
-                    [np.asarray(old, dtype=object), frame[name].to_numpy(dtype=object)]
-                )
+                np.concatenate([np.asarray(old, dtype=object), frame[name].to_numpy(dtype=object)])
             )
             self._codes[name] = merged.codes.astype(np.int32)
             self._categories[name] = merged.categories

@@ -103,7 +103,9 @@ def probability(weights: np.ndarray) -> np.ndarray:
 
 def level_counts(levels: np.ndarray, fields: tuple[Field, ...] = FIELDS) -> list[np.ndarray]:
     return [
-        np.bincount(levels[:, index][levels[:, index] >= 0].astype(np.int64), minlength=len(spec.levels))
+        np.bincount(
+            levels[:, index][levels[:, index] >= 0].astype(np.int64), minlength=len(spec.levels)
+        )
         for index, spec in enumerate(fields)
     ]
 
@@ -176,8 +178,10 @@ def _em_session(
                 continue
             column = patterns[:, index].astype(np.int64)
             known = column >= 0
-            sums = np.bincount(column[known], weights=matched[known], minlength=len(spec.levels))
-            sums = sums + 1e-4
+            sums = np.bincount(
+                column[known], weights=matched[known], minlength=len(spec.levels)
+            ).astype(float)
+            sums += 1e-4
             new = sums / sums.sum()
             change = max(change, float(np.abs(new - m[index]).max()))
             m[index] = new
@@ -258,8 +262,7 @@ def train(
             if index not in excluded:
                 estimates[index].append(m[index])
     m_final = [
-        np.mean(found, axis=0) if found else initial[index]
-        for index, found in enumerate(estimates)
+        np.mean(found, axis=0) if found else initial[index] for index, found in enumerate(estimates)
     ]
     model = MatchModel(m=m_final, u=u, prior=0.5, fields=fields, iterations=total_iterations)
     evidence = model.match_weights(levels)  # log2 odds with a prior of 0.5, i.e. none

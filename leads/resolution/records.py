@@ -86,9 +86,10 @@ def _birth_years(dob: str, age: object, age_on: object) -> tuple[int, int]:
         return -1, -1
     if isinstance(age_on, float) and age_on != age_on:
         return -1, -1
-    reference = pd.Timestamp(age_on).year
+    reference = pd.Timestamp(str(age_on)).year
+    years = int(str(age).split(".")[0])
     # Someone aged A on a date in year Y was born in Y-A or Y-A-1.
-    return reference - int(age) - 1, reference - int(age)
+    return reference - years - 1, reference - years
 
 
 def normalise(frame: pd.DataFrame) -> pd.DataFrame:
@@ -127,7 +128,8 @@ def normalise(frame: pd.DataFrame) -> pd.DataFrame:
         raw["street_number"], lambda value: names.clean_text(value).replace(" ", "")
     )
     street_numbers = np.array(
-        [given or found[0] for given, found in zip(given_numbers, parsed, strict=True)], dtype=object
+        [given or found[0] for given, found in zip(given_numbers, parsed, strict=True)],
+        dtype=object,
     )
     first_series = pd.Series(first, dtype=object)
     last_series = pd.Series(last, dtype=object)
@@ -136,7 +138,9 @@ def normalise(frame: pd.DataFrame) -> pd.DataFrame:
             "key": raw["key"].astype(str).to_numpy(dtype=object),
             "source": _per_distinct(raw["source"], names.ascii_lower),
             "first": first,
-            "first_canonical": _per_distinct(first_series, names.canonical_first_name),
+            "first_canonical": _per_distinct(
+                first_series, lambda v: names.canonical_first_name(str(v or ""))
+            ),
             "middle": middle,
             "last": last,
             "last_soundex": _per_distinct(last_series, lambda v: names.soundex(str(v or ""))),

@@ -17,7 +17,14 @@ from leads.graph import (
 def star_with_tail() -> nx.Graph:
     # A gun G1 bought by P1, possessed by P2 and P3; P3 knows P4; P4 is linked to dealer D1.
     graph = nx.Graph()
-    kinds = {"G1": "firearm", "P1": "person", "P2": "person", "P3": "person", "P4": "person", "D1": "dealer"}
+    kinds = {
+        "G1": "firearm",
+        "P1": "person",
+        "P2": "person",
+        "P3": "person",
+        "P4": "person",
+        "D1": "dealer",
+    }
     for node, kind in kinds.items():
         graph.add_node(node, kind=kind)
     graph.add_edges_from([("G1", "P1"), ("G1", "P2"), ("G1", "P3"), ("P3", "P4"), ("P4", "D1")])
@@ -56,7 +63,10 @@ def test_shortest_paths() -> None:
     graph = star_with_tail()
     assert shortest_paths(graph, "P1", "D1") == [["P1", "G1", "P3", "P4", "D1"]]
     graph.add_edge("P2", "P4")
-    assert sorted(shortest_paths(graph, "P1", "P4")) == [["P1", "G1", "P2", "P4"], ["P1", "G1", "P3", "P4"]]
+    assert sorted(shortest_paths(graph, "P1", "P4")) == [
+        ["P1", "G1", "P2", "P4"],
+        ["P1", "G1", "P3", "P4"],
+    ]
     graph.add_node("X")
     assert shortest_paths(graph, "P1", "X") == []
     assert shortest_paths(graph, "P1", "missing") == []

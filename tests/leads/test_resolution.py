@@ -27,12 +27,14 @@ def levels_of(a: PersonRecord, b: PersonRecord) -> dict[str, str]:
 
 def test_nickname_initial_and_transposition_levels() -> None:
     base = PersonRecord(key="1", first_name="Johnathan", last_name="Smith")
-    assert levels_of(base, PersonRecord(key="2", first_name="Jon", last_name="SMITH"))[
-        "first_name"
-    ] == "nickname"
-    assert levels_of(base, PersonRecord(key="2", first_name="J.", last_name="Smith"))[
-        "first_name"
-    ] == "initial only"
+    assert (
+        levels_of(base, PersonRecord(key="2", first_name="Jon", last_name="SMITH"))["first_name"]
+        == "nickname"
+    )
+    assert (
+        levels_of(base, PersonRecord(key="2", first_name="J.", last_name="Smith"))["first_name"]
+        == "initial only"
+    )
     transposed = levels_of(base, PersonRecord(key="2", first_name="Jonhathan", last_name="Smtih"))
     assert transposed["first_name"] == "typo"
     assert transposed["last_name"] == "typo"
@@ -43,15 +45,18 @@ def test_nickname_initial_and_transposition_levels() -> None:
 
 def test_date_levels_allow_day_month_swap_typo_and_age() -> None:
     base = PersonRecord(key="1", last_name="Smith", date_of_birth="1990-03-04")
-    assert levels_of(base, PersonRecord(key="2", date_of_birth="1990-04-03"))[
-        "date_of_birth"
-    ] == "day/month swap or one-digit typo"
-    assert levels_of(base, PersonRecord(key="2", date_of_birth="1990-03-07"))[
-        "date_of_birth"
-    ] == "day/month swap or one-digit typo"
-    assert levels_of(base, PersonRecord(key="2", date_of_birth="1961-11-20"))[
-        "date_of_birth"
-    ] == "different"
+    assert (
+        levels_of(base, PersonRecord(key="2", date_of_birth="1990-04-03"))["date_of_birth"]
+        == "day/month swap or one-digit typo"
+    )
+    assert (
+        levels_of(base, PersonRecord(key="2", date_of_birth="1990-03-07"))["date_of_birth"]
+        == "day/month swap or one-digit typo"
+    )
+    assert (
+        levels_of(base, PersonRecord(key="2", date_of_birth="1961-11-20"))["date_of_birth"]
+        == "different"
+    )
     # Jon Smith, age 33 on an incident of 2023-06-01: born 1989 or 1990.
     aged = PersonRecord(key="2", age=33, age_on=pd.Timestamp("2023-06-01").date())
     assert levels_of(base, aged)["date_of_birth"] == "birth year within one year"
@@ -140,7 +145,9 @@ def resolve_smiths(
 
 def test_smiths_are_one_person(population: pd.DataFrame, trained: MatchModel) -> None:
     entity = resolve_smiths(population, trained, [])
-    assert entity["trace:1:purchaser"] == entity["trace:2:possessor"] == entity["incident:7:suspect"]
+    assert (
+        entity["trace:1:purchaser"] == entity["trace:2:possessor"] == entity["incident:7:suspect"]
+    )
 
 
 def test_not_the_same_is_never_merged_again_even_through_a_chain(
@@ -150,7 +157,10 @@ def test_not_the_same_is_never_merged_again_even_through_a_chain(
     entity = resolve_smiths(population, trained, [judgement])
     assert entity["trace:1:purchaser"] != entity["incident:7:suspect"]
     # The possessor may join one of them, never both.
-    assert entity["trace:2:possessor"] in (entity["trace:1:purchaser"], entity["incident:7:suspect"])
+    assert entity["trace:2:possessor"] in (
+        entity["trace:1:purchaser"],
+        entity["incident:7:suspect"],
+    )
     # Undoing the judgement (deleting it) merges them again on the next run.
     undone = resolve_smiths(population, trained, [])
     assert undone["trace:1:purchaser"] == undone["incident:7:suspect"]
@@ -236,5 +246,7 @@ def test_incremental_index_links_a_new_mention_to_its_entity(
     assert decision.matches[0].reasons
     refused = index.resolve(newcomer, different_entities=frozenset({entity["trace:1:purchaser"]}))
     assert refused.entity != entity["trace:1:purchaser"]
-    stranger = PersonRecord(key="x", first_name="Quentin", last_name="Zzyzx", date_of_birth="1901-01-01")
+    stranger = PersonRecord(
+        key="x", first_name="Quentin", last_name="Zzyzx", date_of_birth="1901-01-01"
+    )
     assert index.resolve(stranger).outcome == "new"

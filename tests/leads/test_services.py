@@ -24,12 +24,33 @@ def person_items(source: Any, frame: pd.DataFrame) -> list[tuple[Any, str, dict[
 
 
 SMITHS = [
-    {"first_name": "Johnathan", "last_name": "Smith", "date_of_birth": "1990-03-04",
-     "street": "12 Main Street", "city": "Springfield", "state": "IL", "zip_code": "62704"},
-    {"first_name": "John", "last_name": "Smith", "date_of_birth": "1990-03-04",
-     "street": "12 Main St", "city": "Springfield", "state": "IL", "zip_code": "62704"},
-    {"first_name": "Jon", "last_name": "Smith", "date_of_birth": "1990-04-03",
-     "street": "12 Main Street", "city": "Springfield", "state": "IL", "zip_code": "62704"},
+    {
+        "first_name": "Johnathan",
+        "last_name": "Smith",
+        "date_of_birth": "1990-03-04",
+        "street": "12 Main Street",
+        "city": "Springfield",
+        "state": "IL",
+        "zip_code": "62704",
+    },
+    {
+        "first_name": "John",
+        "last_name": "Smith",
+        "date_of_birth": "1990-03-04",
+        "street": "12 Main St",
+        "city": "Springfield",
+        "state": "IL",
+        "zip_code": "62704",
+    },
+    {
+        "first_name": "Jon",
+        "last_name": "Smith",
+        "date_of_birth": "1990-04-03",
+        "street": "12 Main Street",
+        "city": "Springfield",
+        "state": "IL",
+        "zip_code": "62704",
+    },
 ]
 
 
@@ -41,8 +62,10 @@ def people(agency_a: Any) -> dict[str, EntityMention]:
     )
     smiths = services.mentions_bulk_add(
         kind=EntityKind.PERSON,
-        items=[(agency_a, role, fields) for role, fields in zip(
-            ["purchaser", "possessor", "suspect"], SMITHS, strict=True)],
+        items=[
+            (agency_a, role, fields)
+            for role, fields in zip(["purchaser", "possessor", "suspect"], SMITHS, strict=True)
+        ],
     )
     services.persons_resolve_all()
     return {mention.role: EntityMention.objects.get(pk=mention.pk) for mention in smiths}
@@ -53,17 +76,21 @@ def entity_of(mention: EntityMention) -> int:
 
 
 @pytest.mark.django_db
-def test_full_run_resolves_people_and_keeps_reasons(people: dict[str, EntityMention], agency_a: Any) -> None:
-    assert entity_of(people["purchaser"]) == entity_of(people["possessor"]) == entity_of(people["suspect"])
+def test_full_run_resolves_people_and_keeps_reasons(
+    people: dict[str, EntityMention], agency_a: Any
+) -> None:
+    assert (
+        entity_of(people["purchaser"])
+        == entity_of(people["possessor"])
+        == entity_of(people["suspect"])
+    )
     pairs = sum(
         entity_of(EntityMention.objects.get(key=f"portal.agency:{agency_a.pk}:person-a-{n}"))
         == entity_of(EntityMention.objects.get(key=f"portal.agency:{agency_a.pk}:person-b-{n}"))
         for n in range(150)
     )
     assert pairs >= 145
-    link = MatchCandidate.objects.filter(
-        left=people["purchaser"], right=people["possessor"]
-    ).get()
+    link = MatchCandidate.objects.filter(left=people["purchaser"], right=people["possessor"]).get()
     assert link.decision == MatchCandidate.Decision.LINK
     assert {reason["field"] for reason in link.reasons} >= {"first_name", "date_of_birth"}
     # Entities are not left behind empty.
@@ -75,9 +102,14 @@ def test_not_the_same_splits_is_respected_by_reruns_and_undo_merges(
     people: dict[str, EntityMention], owner: Any
 ) -> None:
     edge_target = Entity.objects.create(kind=EntityKind.FIREARM, label="gun")
-    Edge.objects.create(source_id=entity_of(people["suspect"]), target=edge_target, kind="possessed")
+    Edge.objects.create(
+        source_id=entity_of(people["suspect"]), target=edge_target, kind="possessed"
+    )
     judgement = services.judgement_record(
-        left=people["purchaser"], right=people["suspect"], decision=Judgement.Decision.DIFFERENT, user=owner
+        left=people["purchaser"],
+        right=people["suspect"],
+        decision=Judgement.Decision.DIFFERENT,
+        user=owner,
     )
     assert entity_of(people["purchaser"]) != entity_of(people["suspect"])
     services.persons_resolve_all()
@@ -90,7 +122,9 @@ def test_not_the_same_splits_is_respected_by_reruns_and_undo_merges(
 
 
 @pytest.mark.django_db
-def test_same_judgement_merges_and_undo_splits(people: dict[str, EntityMention], agency_a: Any, owner: Any) -> None:
+def test_same_judgement_merges_and_undo_splits(
+    people: dict[str, EntityMention], agency_a: Any, owner: Any
+) -> None:
     stranger = EntityMention.objects.get(key=f"portal.agency:{agency_a.pk}:person-a-7")
     judgement = services.judgement_record(
         left=people["possessor"], right=stranger, decision=Judgement.Decision.SAME, user=owner
@@ -114,7 +148,9 @@ def wait_until(check: Any, seconds: float = 20) -> None:
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_new_mention_is_resolved_by_a_real_worker(celery_worker: Any, agency_a: Any, agency_b: Any) -> None:
+def test_new_mention_is_resolved_by_a_real_worker(
+    celery_worker: Any, agency_a: Any, agency_b: Any
+) -> None:
     left, right, _truth = linked_sets(150, seed=4)
     services.mentions_bulk_add(
         kind=EntityKind.PERSON, items=person_items(agency_a, pd.concat([left, right]))
@@ -134,12 +170,22 @@ def test_new_mention_is_resolved_by_a_real_worker(celery_worker: Any, agency_a: 
 
 
 @pytest.mark.django_db
-def test_firearms_with_a_serial_typo_resolve_in_a_full_run_and_incrementally(agency_a: Any, owner: Any) -> None:
+def test_firearms_with_a_serial_typo_resolve_in_a_full_run_and_incrementally(
+    agency_a: Any, owner: Any
+) -> None:
     guns = services.mentions_bulk_add(
         kind=EntityKind.FIREARM,
         items=[
-            (agency_a, "purchase", {"serial": "ABC12345", "manufacturer": "Smith & Wesson", "caliber": "9MM"}),
-            (agency_a, "recovered", {"serial": "ABC-12354", "manufacturer": "S&W", "caliber": "9mm Luger"}),
+            (
+                agency_a,
+                "purchase",
+                {"serial": "ABC12345", "manufacturer": "Smith & Wesson", "caliber": "9MM"},
+            ),
+            (
+                agency_a,
+                "recovered",
+                {"serial": "ABC-12354", "manufacturer": "S&W", "caliber": "9mm Luger"},
+            ),
             (agency_a, "other", {"serial": "ABC12346", "manufacturer": "Glock", "caliber": "9MM"}),
         ],
     )
@@ -155,7 +201,9 @@ def test_firearms_with_a_serial_typo_resolve_in_a_full_run_and_incrementally(age
     assert services.mention_resolve(mention_id=late.pk) == "link"
     assert entity_of(late) == entity_of(guns[0])
     # "Not the same" on a firearm pair splits it on the next run.
-    services.judgement_record(left=guns[0], right=guns[1], decision=Judgement.Decision.DIFFERENT, user=owner)
+    services.judgement_record(
+        left=guns[0], right=guns[1], decision=Judgement.Decision.DIFFERENT, user=owner
+    )
     call_command("resolve", "--kind", "firearm")
     assert entity_of(guns[0]) != entity_of(guns[1])
 

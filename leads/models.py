@@ -60,6 +60,9 @@ class EntityMention(models.Model):
     object_id = models.PositiveBigIntegerField()
     source_record = GenericForeignKey("content_type", "object_id")
     role = models.CharField(max_length=32, blank=True)
+    # What exports and pages call the source: "trace" / "incident" and its number.
+    source = models.CharField(max_length=32, blank=True)
+    reference = models.CharField(max_length=64, blank=True)
     # The engine's key for this mention, e.g. "trace:123:purchaser".
     key = models.CharField(max_length=120, unique=True)
     # The compared fields as the source gave them (PersonRecord / FirearmRecord names).

@@ -87,9 +87,18 @@ def _blocking_rows(kind: str, fields: dict[str, Any]) -> list[tuple[int, int]]:
 
 
 def mention_add(
-    *, kind: str, source_record: models.Model, role: str, fields: dict[str, Any]
+    *,
+    kind: str,
+    source_record: models.Model,
+    role: str,
+    fields: dict[str, Any],
+    source: str = "",
+    reference: str = "",
 ) -> EntityMention:
-    """Record a mention as its own entity and enqueue its resolution on commit."""
+    """Record a mention as its own entity and enqueue its resolution on commit.
+
+    `source` and `reference` name the record for people ("trace", its trace number).
+    """
     content_type = ContentType.objects.get_for_model(source_record)
     key = f"{content_type.app_label}.{content_type.model}:{source_record.pk}:{role}"
     with transaction.atomic():
@@ -102,6 +111,8 @@ def mention_add(
             role=role,
             key=key,
             fields=fields,
+            source=source or content_type.model,
+            reference=reference or str(source_record.pk),
         )
         MentionBlockingKey.objects.bulk_create(
             MentionBlockingKey(mention=mention, rule=rule, key_hash=value)
@@ -133,6 +144,8 @@ def mentions_bulk_add(
                 role=role,
                 key=f"{content_type.app_label}.{content_type.model}:{record.pk}:{role}",
                 fields=fields,
+                source=content_type.model,
+                reference=str(record.pk),
             )
         )
     mentions = EntityMention.objects.bulk_create(mentions, batch_size=2000)

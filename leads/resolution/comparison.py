@@ -100,7 +100,13 @@ def _lengths(values: np.ndarray) -> np.ndarray:
 
 
 def _initials(values: np.ndarray) -> np.ndarray:
-    return np.array([value[:1] for value in values], dtype=object)
+    return _per_value(values, lambda value: value[:1])
+
+
+def _per_value(values: np.ndarray, function: Callable[[str], str]) -> np.ndarray:
+    """function over an array of strings, called once per distinct string."""
+    codes, uniques = pd.factorize(values)
+    return np.asarray([function(value) for value in uniques], dtype=object)[codes]
 
 
 def _known(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -159,8 +165,8 @@ def first_name_levels(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     similarity = _jaro_winkler(a, b)
     length_a, length_b = _lengths(a), _lengths(b)
     initial = ((length_a == 1) | (length_b == 1)) & (_initials(a) == _initials(b))
-    canonical_a = np.array([canonical_first_name(x) for x in a], dtype=object)
-    canonical_b = np.array([canonical_first_name(x) for x in b], dtype=object)
+    canonical_a = _per_value(a, canonical_first_name)
+    canonical_b = _per_value(b, canonical_first_name)
     return _levels(
         known,
         [
@@ -175,11 +181,13 @@ def first_name_levels(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def last_name_levels(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     similarity = _jaro_winkler(a, b)
-    sounds = np.array([soundex(x) == soundex(y) for x, y in zip(a, b, strict=True)], dtype=bool)
-    contains = np.array(
-        [len(x) > 2 and len(y) > 2 and (x in y or y in x) for x, y in zip(a, b, strict=True)],
-        dtype=bool,
-    )
+    sounds = _per_value(a, soundex) == _per_value(b, soundex)
+    # One surname inside the other ("smith" in "smithjones"): only pairs of unequal
+    # lengths, both longer than two letters, can be such a pair.
+    length_a, length_b = _lengths(a), _lengths(b)
+    contains = np.zeros(len(a), dtype=bool)
+    maybe = np.flatnonzero((length_a > 2) & (length_b > 2) & (length_a != length_b) & ~sounds)
+    contains[maybe] = [x in y or y in x for x, y in zip(a[maybe], b[maybe], strict=True)]
     return _levels(
         _known(a, b),
         [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import time
 from typing import Any
 
@@ -220,3 +221,19 @@ def test_dealers_resolve_by_ffl_number(agency_a: Any) -> None:
     )
     call_command("resolve", "--kind", "dealer")
     assert entity_of(dealers[0]) == entity_of(dealers[1]) != entity_of(dealers[2])
+
+
+@pytest.mark.django_db
+def test_export_entities_writes_one_row_per_mention(
+    people: dict[str, EntityMention], agency_a: Any, tmp_path: Any
+) -> None:
+    out = tmp_path / "persons.csv"
+    call_command("export_entities", "--kind", "person", "--out", str(out))
+    rows = list(csv.DictReader(out.open()))
+    assert len(rows) == 303
+    assert set(rows[0]) == {"entity_id", "source", "source_record", "role"}
+    smiths = [row for row in rows if row["role"] in ("purchaser", "possessor", "suspect")]
+    assert {row["entity_id"] for row in smiths} == {str(entity_of(people["purchaser"]))}
+    assert {(row["source"], row["source_record"]) for row in smiths} == {
+        ("agency", str(agency_a.pk))
+    }

@@ -24,7 +24,13 @@ class BlockingRule:
 
 DEFAULT_RULES: tuple[BlockingRule, ...] = (
     BlockingRule("first and last name", ("first_canonical", "last")),
-    BlockingRule("date of birth", ("dob",)),
+    # The date of birth alone would make blocks of everyone born that day; each of
+    # these pairs it with a second, independent field instead.
+    BlockingRule("date of birth and first initial", ("dob", "first_initial")),
+    BlockingRule("date of birth and last initial", ("dob", "last_initial")),
+    BlockingRule("date of birth and zip", ("dob", "zip")),
+    BlockingRule("date of birth and street number", ("dob", "street_number")),
+    BlockingRule("date of birth and city", ("dob", "city")),
     BlockingRule("last name and zip", ("last", "zip")),
     BlockingRule("first name and zip", ("first_canonical", "zip")),
     BlockingRule(
@@ -51,6 +57,7 @@ def derived_columns(frame: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(index=frame.index)
     out["dob_day_month"] = dob.str[4:8].where(dob.str.len() == 8, "")
     out["first_initial"] = frame["first"].astype(str).str[:1]
+    out["last_initial"] = frame["last"].astype(str).str[:1]
     out["names_sorted"] = [
         "" if not first or not last else min(first, last) + " " + max(first, last)
         for first, last in zip(frame["first"], frame["last"], strict=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import gc
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -114,6 +116,19 @@ def random_pair_levels(
     return compare(columns, columns, left[keep], right[keep])
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a run builds many small objects:
+    its passes would otherwise walk every object of the process again and again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def resolve_persons(
     records: Iterable[PersonRecord] | pd.DataFrame,
     *,
@@ -129,6 +144,20 @@ def resolve_persons(
     is known to be free of duplicates). A trained `model` may be passed to skip
     training (incremental runs reuse the last full run's model).
     """
+    with _collector_paused():
+        return _resolve(
+            records, judgements=judgements, settings=settings, link_only=link_only, model=model
+        )
+
+
+def _resolve(
+    records: Iterable[PersonRecord] | pd.DataFrame,
+    *,
+    judgements: Sequence[Judgement] = (),
+    settings: Settings | None = None,
+    link_only: bool = False,
+    model: MatchModel | None = None,
+) -> Resolution:
     settings = settings or Settings()
     raw = records if isinstance(records, pd.DataFrame) else records_to_frame(records)
     frame = normalise(raw)

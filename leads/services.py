@@ -229,7 +229,7 @@ def _candidate_mentions(mention: EntityMention) -> list[int]:
     chosen = {
         other
         for members in found.values()
-        if len(members) < SETTINGS.max_block_size
+        if len(members) <= SETTINGS.max_block_size
         for other in members
     }
     return sorted(chosen)

@@ -95,11 +95,10 @@ def source_states(traces: QuerySet[Trace]) -> list[tuple[str, int]]:
 
 
 def ttc_days(traces: QuerySet[Trace]) -> list[int]:
-    return list(
-        traces.exclude(time_to_crime_days__isnull=True).values_list(
-            "time_to_crime_days", flat=True
-        )
+    days = traces.exclude(time_to_crime_days__isnull=True).values_list(
+        "time_to_crime_days", flat=True
     )
+    return [d for d in days if d is not None]
 
 
 def ttc_comparison(traces: QuerySet[Trace]) -> list[dict[str, Any]]:
@@ -121,7 +120,11 @@ def ttc_comparison(traces: QuerySet[Trace]) -> list[dict[str, Any]]:
         }
         for key, label, national in (
             ("under_1", "Time-to-crime under 1 year", NATIONAL_TTC_UNDER_1_YEAR),
-            ("under_3", "Time-to-crime under 3 years (ATF's short TTC)", NATIONAL_TTC_UNDER_3_YEARS),
+            (
+                "under_3",
+                "Time-to-crime under 3 years (ATF's short TTC)",
+                NATIONAL_TTC_UNDER_3_YEARS,
+            ),
         )
     ]
 
@@ -193,12 +196,13 @@ def calibers(traces: QuerySet[Trace], limit: int = 20) -> list[tuple[str, int]]:
 
 
 def recovery_points(traces: QuerySet[Trace], limit: int = 5000) -> list[tuple[float, float, str]]:
-    return list(
+    rows = (
         traces.exclude(recovery_lat__isnull=True)
         .exclude(recovery_lon__isnull=True)
         .order_by("-recovery_date", "pk")
         .values_list("recovery_lat", "recovery_lon", "trace_number")[:limit]
     )
+    return [(lat, lon, number) for lat, lon, number in rows if lat is not None and lon is not None]
 
 
 def corridors(traces: QuerySet[Trace]) -> list[tuple[str, str, int]]:

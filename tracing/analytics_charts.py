@@ -18,8 +18,8 @@ import plotly.graph_objects as go
 from tracing.charts import ttc_histogram
 
 GEOJSON_PATH = Path(__file__).resolve().parents[1] / "static" / "geo" / "us-states.geojson"
-CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
-US_CENTER = {"lat": 38.5, "lon": -96.0}
+IMAGE_OPTIONS = {"format": "png", "scale": 2}
+US_CENTER = {"lat": 38.0, "lon": -96.0}
 
 
 @functools.cache
@@ -33,8 +33,8 @@ def _finish(figure: go.Figure, title: str, filename: str) -> str:
     figure.update_layout(title=title, margin={"t": 48, "l": 10, "r": 10, "b": 10})
     payload = json.loads(str(figure.to_json()))
     payload["config"] = {
-        **CONFIG,
-        "toImageButtonOptions": {**CONFIG["toImageButtonOptions"], "filename": filename},
+        "displaylogo": False,
+        "toImageButtonOptions": {**IMAGE_OPTIONS, "filename": filename},
     }
     return json.dumps(payload)
 
@@ -58,10 +58,9 @@ def source_states_figure(rows: list[tuple[str, int]]) -> str:
         map={
             "style": "white-bg",
             "center": US_CENTER,
-            "zoom": 2.4,
+            "zoom": 2.9,
             "layers": [_outline_layer()],
         },
-        height=460,
     )
     return _finish(figure, "Where the traced guns were sold (dealer's state)", "source-states")
 
@@ -91,7 +90,10 @@ def comparison_figure(rows: list[dict[str, Any]]) -> str:
             go.Bar(
                 name="Your traces",
                 x=labels,
-                y=[round(100 * row["share"], 1) if row["share"] is not None else None for row in rows],
+                y=[
+                    round(100 * row["share"], 1) if row["share"] is not None else None
+                    for row in rows
+                ],
             ),
             go.Bar(
                 name="National (ATF NFCTA 2023)",
@@ -129,8 +131,8 @@ def top_dealers_figure(rows: list[dict[str, Any]], show: int = 25) -> str:
 
 
 def traces_per_month_figure(rows: list[tuple[dt.date, int]]) -> str:
-    figure = go.Figure(go.Bar(x=[m.isoformat() for m, _ in rows], y=[n for _, n in rows]))
-    figure.update_layout(yaxis_title="traced guns recovered")
+    figure = go.Figure(go.Bar(x=[m.strftime("%Y-%m") for m, _ in rows], y=[n for _, n in rows]))
+    figure.update_layout(yaxis_title="traced guns recovered", xaxis={"type": "category"})
     return _finish(figure, "Traces per month of recovery", "traces-per-month")
 
 
@@ -155,9 +157,7 @@ def types_calibers_figure(types: list[tuple[str, int]], calibers: list[tuple[str
 def hot_spots_figure(points: list[tuple[float, float, str]]) -> str:
     lats = [lat for lat, _, _ in points]
     lons = [lon for _, lon, _ in points]
-    center = (
-        {"lat": sum(lats) / len(lats), "lon": sum(lons) / len(lons)} if points else US_CENTER
-    )
+    center = {"lat": sum(lats) / len(lats), "lon": sum(lons) / len(lons)} if points else US_CENTER
     figure = go.Figure(
         [
             go.Densitymap(lat=lats, lon=lons, radius=14, colorscale="YlOrRd", showscale=False),
@@ -176,10 +176,9 @@ def hot_spots_figure(points: list[tuple[float, float, str]]) -> str:
         map={
             "style": "white-bg",
             "center": center,
-            "zoom": 9 if points else 2.4,
+            "zoom": 9 if points else 2.9,
             "layers": [_outline_layer()],
         },
-        height=460,
         showlegend=False,
     )
     return _finish(figure, "Recovery hot spots", "recovery-hot-spots")

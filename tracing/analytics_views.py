@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 
 from portal.audit import audit_export, audit_log, audit_search
@@ -50,7 +51,9 @@ def overview(request: HttpRequest) -> HttpResponse:
     outside = sum(n for source, recovered, n in flows if source != recovered)
     sourced = sum(n for _, _, n in flows)
     if request.GET:
-        audit_search(request, scope="tracing.analytics", query=request.GET.urlencode(), results=total)
+        audit_search(
+            request, scope="tracing.analytics", query=request.GET.urlencode(), results=total
+        )
     return render(
         request,
         "tracing/analytics.html",
@@ -89,11 +92,18 @@ def dealers(request: HttpRequest) -> HttpResponse:
     period, traces, query = _context(request)
     rows = analytics.top_dealers(traces, limit=200)
     if request.GET:
-        audit_search(request, scope="tracing.top_dealers", query=request.GET.urlencode(), results=len(rows))
+        audit_search(
+            request, scope="tracing.top_dealers", query=request.GET.urlencode(), results=len(rows)
+        )
     return render(
         request,
         "tracing/analytics_dealers.html",
-        {"period": period, "query": query, "rows": rows, "chart": analytics_charts.top_dealers_figure(rows)},
+        {
+            "period": period,
+            "query": query,
+            "rows": rows,
+            "chart": analytics_charts.top_dealers_figure(rows),
+        },
     )
 
 
@@ -168,11 +178,17 @@ def _chart_rows(name: str, traces: Any) -> tuple[list[str], Iterable[Iterable[An
 
 
 @login_required
-def chart_csv(request: HttpRequest, name: str) -> HttpResponse:
+def chart_csv(request: HttpRequest, name: str) -> HttpResponseBase:
     _, traces, _ = _context(request)
     header, rows = _chart_rows(name, traces)
     rows = list(rows)
-    audit_export(request, scope=f"tracing.analytics.{name}", fmt="csv", rows=len(rows), query=request.GET.urlencode())
+    audit_export(
+        request,
+        scope=f"tracing.analytics.{name}",
+        fmt="csv",
+        rows=len(rows),
+        query=request.GET.urlencode(),
+    )
     return csv_response(f"{name}.csv", header, rows)
 
 
@@ -185,7 +201,10 @@ def trafficking(request: HttpRequest) -> HttpResponse:
     weights = analytics.agency_weights(request.user.agency_id)  # type: ignore[union-attr]
     ranked = analytics.ranking(traces, kind, weights)
     audit_search(
-        request, scope=f"tracing.trafficking.{kind}", query=request.GET.urlencode(), results=len(ranked)
+        request,
+        scope=f"tracing.trafficking.{kind}",
+        query=request.GET.urlencode(),
+        results=len(ranked),
     )
     return render(
         request,
@@ -204,7 +223,7 @@ def trafficking(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def trafficking_csv(request: HttpRequest) -> HttpResponse:
+def trafficking_csv(request: HttpRequest) -> HttpResponseBase:
     _, traces, _ = _context(request)
     kind = request.GET.get("kind", "purchasers")
     if kind not in KINDS:
@@ -213,7 +232,13 @@ def trafficking_csv(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     weights = analytics.agency_weights(request.user.agency_id)  # type: ignore[union-attr]
     ranked = analytics.ranking(traces, kind, weights)
-    audit_export(request, scope=f"tracing.trafficking.{kind}", fmt="csv", rows=len(ranked), query=request.GET.urlencode())
+    audit_export(
+        request,
+        scope=f"tracing.trafficking.{kind}",
+        fmt="csv",
+        rows=len(ranked),
+        query=request.GET.urlencode(),
+    )
     return csv_response(
         f"trafficking-{kind}.csv",
         ["rank", kind[:-1], "score", "traces", "contributions"],

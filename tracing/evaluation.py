@@ -13,7 +13,8 @@ from typing import Any
 
 from portal.models import Agency
 from tracing import analytics
-from tracing.models import Trace
+from tracing.ffl import parse_ffl
+from tracing.models import Dealer, Trace
 from tracing.trafficking import precision_at
 
 CUTOFFS = (10, 50)
@@ -37,7 +38,7 @@ def evaluate_agency(agency: Agency, truth: dict[str, Any]) -> list[Evaluation]:
     out = []
 
     purchasers = analytics.ranking(traces, "purchasers", weights)
-    rank_of_trace = {}
+    rank_of_trace: dict[str, int] = {}
     for rank, scored in enumerate(purchasers, start=1):
         for number in scored.traces:
             rank_of_trace.setdefault(number, rank)
@@ -48,12 +49,13 @@ def evaluate_agency(agency: Agency, truth: dict[str, Any]) -> list[Evaluation]:
     out.append(Evaluation(agency.ori, "purchasers", len(purchasers), ranks))
 
     dealers = analytics.ranking(traces, "dealers", weights)
-    ffl_of = dict(
-        traces.filter(purchase__dealer__isnull=False).values_list(
-            "purchase__dealer_id", "purchase__dealer__ffl_number"
-        )
+    # A dealer is its licence across renewals: the FFL number without its expiry code.
+    key_of = dict(
+        Dealer.objects.filter(pk__in=[int(s.key) for s in dealers]).values_list("pk", "ffl_key")
     )
-    rank_of_ffl = {ffl_of[s.key]: rank for rank, s in enumerate(dealers, start=1)}  # type: ignore[index]
+    rank_of_key: dict[str, int] = {}
+    for rank, scored in enumerate(dealers, start=1):
+        rank_of_key.setdefault(key_of[int(scored.key)], rank)
     planted = [*truth.get("high_volume_dealers", []), *truth.get("out_of_state_dealers", [])]
     # A planted dealer none of whose guns was traced is not in the data: it cannot be ranked.
     out.append(
@@ -61,21 +63,27 @@ def evaluate_agency(agency: Agency, truth: dict[str, Any]) -> list[Evaluation]:
             agency.ori,
             "dealers",
             len(dealers),
-            {ffl: rank_of_ffl[ffl] for ffl in planted if ffl in rank_of_ffl},
+            {ffl: rank_of_key[_licence(ffl)] for ffl in planted if _licence(ffl) in rank_of_key},
         )
     )
     return out
 
 
+def _licence(ffl_number: str) -> str:
+    return parse_ffl(ffl_number).key
+
+
 def evaluate(truth: dict[str, Any]) -> list[Evaluation]:
     """Every demo agency in the ground truth's tracing section."""
     out = []
-    for key, section in truth.items():
+    for section in truth.values():
         if not isinstance(section, dict) or "straw_purchasers" not in section:
             continue
-        agency = Agency.objects.filter(pk__in=Trace.objects.filter(
-            trace_number__in=list(section.get("trace_gun", {}))[:1]
-        ).values("agency_id")).first()
+        agency = Agency.objects.filter(
+            pk__in=Trace.objects.filter(
+                trace_number__in=list(section.get("trace_gun", {}))[:1]
+            ).values("agency_id")
+        ).first()
         if agency is not None:
             out.extend(evaluate_agency(agency, section))
     return out

@@ -333,23 +333,10 @@ def score_dealers(
     for scored, counts in groups.values():
         scored.traces = counts.traces
         n = len(counts.traces)
-        contributions: list[Contribution] = []
+        found: list[Contribution | None] = []
 
         def excess(key: str, own: int, everyone: int, of: int, everyone_of: int, what: str) -> None:
-            if not of or not everyone_of:
-                return
-            expected = of * everyone / everyone_of
-            surplus = own - expected
-            points = weights[key] * surplus
-            if surplus > 0 and points > 0:
-                contributions.append(
-                    Contribution(
-                        key,
-                        f"{own} of {_guns(of)} {what} where {expected:.1f} were expected at "
-                        f"the rate of all dealers ({everyone / everyone_of:.0%})",
-                        round(points, 2),
-                    )
-                )
+            found.append(_excess(weights[key], key, own, everyone, of, everyone_of, what))  # noqa: B023
 
         excess(
             "ttc_under_1_year",
@@ -401,9 +388,28 @@ def score_dealers(
             len(all_counts.firearms),
             "recovered on several traces",
         )
-        scored.contributions = contributions
+        scored.contributions = [c for c in found if c is not None]
         out.append(scored)
     return _ranked(out)
+
+
+def _excess(
+    weight: float, key: str, own: int, everyone: int, of: int, everyone_of: int, what: str
+) -> Contribution | None:
+    """Points for what a dealer's count exceeds the count expected at everyone's rate."""
+    if not of or not everyone_of:
+        return None
+    expected = of * everyone / everyone_of
+    surplus = own - expected
+    points = weight * surplus
+    if surplus <= 0 or points <= 0:
+        return None
+    return Contribution(
+        key,
+        f"{own} of {_guns(of)} {what} where {expected:.1f} were expected at "
+        f"the rate of all dealers ({everyone / everyone_of:.0%})",
+        round(points, 2),
+    )
 
 
 SCORERS = {

@@ -50,9 +50,22 @@ def csv_rows(response) -> list[dict[str, str]]:
 
 def test_analytics_page_shows_every_chart_with_national_figures(owner_client, traces):
     page = body(owner_client.get("/traces/analytics/"))
-    for name in ("states", "corridors", "ttc", "dealers", "months", "types", "hotspots", "comparison"):
+    for name in (
+        "states",
+        "corridors",
+        "ttc",
+        "dealers",
+        "months",
+        "types",
+        "hotspots",
+        "comparison",
+    ):
         assert f'data-plotly-figure="data-{name}"' in page and f'id="data-{name}"' in page
-    assert "choroplethmap" in page and "white-bg" in page and "us-states" not in page.split("geojson")[0]
+    assert (
+        "choroplethmap" in page
+        and "white-bg" in page
+        and "us-states" not in page.split("geojson")[0]
+    )
     assert "4 traces." in page
     assert "75% of the guns with a known dealer were sold in another state" in page
     assert "National Firearms Commerce and Trafficking Assessment" in page
@@ -91,9 +104,12 @@ def test_each_chart_downloads_its_data_as_csv(owner_client, traces, name, header
         assert lines[0] == header
     if first:
         assert lines[1] == first
-    assert AuditEvent.objects.filter(
-        event_type="export", object_type=f"tracing.analytics.{name}"
-    ).count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            event_type="export", object_type=f"tracing.analytics.{name}"
+        ).count()
+        == 1
+    )
     assert owner_client.get("/traces/analytics/nothing.csv").status_code == 404
 
 
@@ -105,7 +121,11 @@ def test_national_comparison_csv_names_the_source(owner_client, traces):
 
 def test_top_200_dealers(owner_client, traces):
     page = body(owner_client.get("/traces/analytics/dealers/"))
-    assert "Top 200 source dealers" in page and "CORRIDOR PAWN" in page and "1-57-041-01-9A-00077" in page
+    assert (
+        "Top 200 source dealers" in page
+        and "CORRIDOR PAWN" in page
+        and "1-57-041-01-9A-00077" in page
+    )
     rows = csv_rows(owner_client.get("/traces/analytics/top-dealers.csv"))
     assert rows[0]["dealer"] == "CORRIDOR PAWN" and rows[0]["traces"] == "3"
     assert rows[0]["out_of_state"] == "3"
@@ -125,7 +145,9 @@ def test_trafficking_ranking_explains_each_score(owner_client, traces):
     rows = csv_rows(owner_client.get("/traces/analytics/trafficking.csv?kind=purchasers"))
     assert rows[0]["purchaser"].startswith("ROE, RAY") and rows[0]["traces"] == "T-S1 T-S2 T-S3"
     assert "with other possessors" in rows[0]["contributions"]
-    assert AuditEvent.objects.filter(event_type="export", object_type="tracing.trafficking.purchasers").exists()
+    assert AuditEvent.objects.filter(
+        event_type="export", object_type="tracing.trafficking.purchasers"
+    ).exists()
 
 
 def test_purchaser_ranking_export_needs_the_person_data_role(client, agency_a, traces):
@@ -136,16 +158,27 @@ def test_purchaser_ranking_export_needs_the_person_data_role(client, agency_a, t
 
 def test_supervisor_sets_the_weights_and_the_ranking_follows(client, agency_a, traces):
     supervisor = login(client, UserFactory(agency=agency_a, role="supervisor"))
-    form = {key: "0" for key in (
-        "ttc_under_1_year", "ttc_1_to_3_years", "purchaser_not_possessor", "multiple_sale",
-        "repeat_purchase", "obliterated_serial", "out_of_state_source", "dealer_short_ttc_share",
-        "several_incidents",
-    )}
+    form = {
+        key: "0"
+        for key in (
+            "ttc_under_1_year",
+            "ttc_1_to_3_years",
+            "purchaser_not_possessor",
+            "multiple_sale",
+            "repeat_purchase",
+            "obliterated_serial",
+            "out_of_state_source",
+            "dealer_short_ttc_share",
+            "several_incidents",
+        )
+    }
     form["multiple_sale"] = "5"
     response = supervisor.post("/traces/analytics/weights/", form, follow=True)
     assert "The trafficking-index weights are saved." in body(response)
     assert TraffickingWeights.objects.get(agency=agency_a).weights["multiple_sale"] == 5
-    assert AuditEvent.objects.filter(event_type="update", object_type__contains="traffickingweights").exists()
+    assert AuditEvent.objects.filter(
+        event_type="update", object_type__contains="traffickingweights"
+    ).exists()
     page = body(supervisor.get("/traces/analytics/trafficking/"))
     assert "3 guns bought in multiple sales (+15.0)" in page
     assert "with other possessors" not in page
@@ -154,7 +187,9 @@ def test_supervisor_sets_the_weights_and_the_ranking_follows(client, agency_a, t
 def test_an_analyst_sees_but_cannot_change_the_weights(owner_client, agency_a):
     page = body(owner_client.get("/traces/analytics/weights/"))
     assert "Only supervisors and administrators change them." in page
-    assert owner_client.post("/traces/analytics/weights/", {"multiple_sale": "9"}).status_code == 403
+    assert (
+        owner_client.post("/traces/analytics/weights/", {"multiple_sale": "9"}).status_code == 403
+    )
     assert not TraffickingWeights.objects.exists()
 
 
@@ -170,5 +205,9 @@ def test_another_agency_sees_nothing(outsider_client, traces):
 
 
 def test_pages_need_sign_in(client):
-    for path in ("/traces/analytics/", "/traces/analytics/trafficking/", "/traces/analytics/source-states.csv"):
+    for path in (
+        "/traces/analytics/",
+        "/traces/analytics/trafficking/",
+        "/traces/analytics/source-states.csv",
+    ):
         assert client.get(path).status_code == 302

@@ -16,7 +16,7 @@ from tracing.trafficking import (
 def fact(number: str, **kw: object) -> TraceFacts:
     base: dict[str, object] = {"firearm_id": hash(number) % 10_000_000, "dealer_id": 1}
     base.update(kw)
-    return TraceFacts(trace_number=number, **base)  # type: ignore[arg-type]
+    return TraceFacts(trace_number=number, **base)
 
 
 def straw(number: str, **kw: object) -> TraceFacts:
@@ -73,13 +73,20 @@ def test_dealer_scored_on_the_excess_over_its_volume():
     assert small.key == 2 and big.key == 1 and big.score == 0
     texts = [str(c) for c in small.contributions]
     # 4 of 24 traces are under 1 year: expected 4 * 4/24 = 0.67, excess 3.33 * 3 points.
-    assert "4 of 4 guns recovered within a year of sale where 0.7 were expected at the rate of all dealers (17%) (+10.0)" in texts
+    assert (
+        "4 of 4 guns recovered within a year of sale where 0.7 were expected "
+        "at the rate of all dealers (17%) (+10.0)"
+    ) in texts
     assert any(t.startswith("4 of 4 guns recovered in another state") for t in texts)
 
 
 def test_dealer_short_ttc_share_adds_points_to_its_purchasers():
     facts = [fact(f"B{i}", dealer_id=1, time_to_crime_days=3000) for i in range(9)]
-    facts += [fact("S1", dealer_id=2, time_to_crime_days=500, purchaser_key="A|B|", purchaser_label="A, B")]
+    facts += [
+        fact(
+            "S1", dealer_id=2, time_to_crime_days=500, purchaser_key="A|B|", purchaser_label="A, B"
+        )
+    ]
     (buyer,) = score_purchasers(facts)
     # Dealer 2's share of short TTC is 1/1 against 1/10 overall: 10 times, 9 above average.
     assert [str(c) for c in buyer.contributions] == [
@@ -94,10 +101,10 @@ def test_agency_weights_change_the_ranking():
         fact("B1", purchaser_key="B", purchaser_label="B", purchaser_not_possessor=True),
         fact("B2", purchaser_key="B", purchaser_label="B", firearm_id=1),
     ]
-    assert [s.key for s in score_purchasers(facts)][0] == "B"
+    assert score_purchasers(facts)[0].key == "B"
     weights = merged_weights({"ttc_under_1_year": 10, "bogus": 5, "multiple_sale": -1})
     assert weights["multiple_sale"] == DEFAULT_WEIGHTS["multiple_sale"] and "bogus" not in weights
-    assert [s.key for s in score_purchasers(facts, weights)][0] == "A"
+    assert score_purchasers(facts, weights)[0].key == "A"
     zero = merged_weights(dict.fromkeys(DEFAULT_WEIGHTS, 0))
     assert all(s.score == 0 and not s.contributions for s in score_purchasers(facts, zero))
 

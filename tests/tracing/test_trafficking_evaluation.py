@@ -26,7 +26,9 @@ def test_ranking_does_not_regress_on_the_small_demo(settings, tmp_path):
     results = {(r.agency, r.kind): r for r in evaluate(truth)}
     for ori in ("MD0990100", "MD0990200"):
         purchasers = results[(ori, "purchasers")]
-        assert len(purchasers.ranks) == len(truth["city" if ori == "MD0990100" else "county"]["straw_purchasers"])
+        assert len(purchasers.ranks) == len(
+            truth["city" if ori == "MD0990100" else "county"]["straw_purchasers"]
+        )
         assert purchasers.precision(10)[0] >= 0.8, purchasers.ranks
         dealers = results[(ori, "dealers")]
         assert dealers.precision(10)[0] >= 0.7, dealers.ranks

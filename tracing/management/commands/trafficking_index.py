@@ -25,7 +25,9 @@ class Command(BaseCommand):
         parser.add_argument("--evaluate", action="store_true")
         parser.add_argument("--truth", help="ground_truth.json (default: the demo's)")
         parser.add_argument("--agency", help="ORI of the agency to rank")
-        parser.add_argument("--kind", default="purchasers", choices=["purchasers", "dealers", "firearms"])
+        parser.add_argument(
+            "--kind", default="purchasers", choices=["purchasers", "dealers", "firearms"]
+        )
         parser.add_argument("--top", type=int, default=20)
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -38,7 +40,9 @@ class Command(BaseCommand):
         if agency is None:
             raise CommandError(f"No agency {options['agency']}.")
         ranked = analytics.ranking(
-            Trace.objects.filter(agency=agency), options["kind"], analytics.agency_weights(agency.pk)
+            Trace.objects.filter(agency=agency),
+            options["kind"],
+            analytics.agency_weights(agency.pk),
         )
         for rank, scored in enumerate(ranked[: options["top"]], start=1):
             self.stdout.write(f"{rank:4d}  {scored.score:7.1f}  {scored.label}")
@@ -50,13 +54,21 @@ class Command(BaseCommand):
         truth = json.loads(path.read_text()).get("tracing", {})
         results = evaluate(truth)
         if not results:
-            raise CommandError("The ground truth names no demo agency with traces in this database.")
+            raise CommandError(
+                "The ground truth names no demo agency with traces in this database."
+            )
         for result in results:
-            self.stdout.write(f"{result.agency} {result.kind}: {result.ranked} ranked, {len(result.ranks)} planted")
+            self.stdout.write(
+                f"{result.agency} {result.kind}: {result.ranked} ranked, "
+                f"{len(result.ranks)} planted"
+            )
             for k in CUTOFFS:
                 value, hits, denominator = result.precision(k)
                 self.stdout.write(f"  precision@{k} = {value:.2f} ({hits} of {denominator})")
-            ranks = ", ".join(f"{key}: {rank if rank is not None else 'not ranked'}" for key, rank in result.ranks.items())
+            ranks = ", ".join(
+                f"{key}: {rank if rank is not None else 'not ranked'}"
+                for key, rank in result.ranks.items()
+            )
             self.stdout.write(f"  ranks: {ranks}")
         self.stdout.write(
             "precision@k = planted ones in the top k / min(k, planted): "

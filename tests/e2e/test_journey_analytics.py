@@ -69,6 +69,8 @@ def test_analytics_maps_charts_downloads_and_ranking(page, agency_a, password, t
     with page.expect_download() as png:
         page.locator('#chart-states .modebar-btn[data-title="Download plot as a PNG"]').click()
     assert png.value.suggested_filename == "source-states.png"
+    image = Path(png.value.path()).read_bytes()
+    assert image.startswith(b"\x89PNG\r\n\x1a\n") and len(image) > 20_000
 
     with page.expect_download() as data:
         page.locator("#h-states").locator("xpath=..").get_by_role(

@@ -249,6 +249,8 @@ def trace_facts(traces: QuerySet[Trace]) -> list[TraceFacts]:
         "multiple_sale",
         "firearm__obliterated",
         "out_of_state_source",
+        "agency_id",
+        "agency_case_number",
     )
     mentions = {
         trace_id: (pk, key, last, first, dob)
@@ -274,6 +276,8 @@ def trace_facts(traces: QuerySet[Trace]) -> list[TraceFacts]:
         multiple,
         obliterated,
         out_of_state,
+        agency_id,
+        case_number,
     ) in rows.iterator(chunk_size=5000):
         mention = mentions.get(pk)
         purchaser_label = ""
@@ -297,6 +301,7 @@ def trace_facts(traces: QuerySet[Trace]) -> list[TraceFacts]:
                 multiple_sale=multiple,
                 obliterated=obliterated,
                 out_of_state_source=out_of_state,
+                case_number=f"{agency_id}:{case_number}" if case_number else "",
             )
         )
     return facts

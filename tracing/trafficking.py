@@ -48,7 +48,7 @@ WEIGHT_LABELS: dict[str, str] = {
         "Sold by a dealer whose short time-to-crime share is above average "
         "(per gun, times the excess ratio)"
     ),
-    "several_incidents": "Gun recovered on several traces (per extra trace)",
+    "several_incidents": "Gun tied to several incidents (per extra incident)",
 }
 
 
@@ -78,6 +78,7 @@ class TraceFacts:
     multiple_sale: bool = False
     obliterated: bool = False
     out_of_state_source: bool = False
+    case_number: str = ""
 
 
 @dataclass(frozen=True)
@@ -223,8 +224,8 @@ def _trace_contributions(
     add(
         "several_incidents",
         several,
-        f"{several} more recover{'y' if several == 1 else 'ies'} of the same "
-        f"gun{'s' if len(counts.firearms) > 1 else ''} (tied to several incidents)",
+        f"{several} more incident{'' if several == 1 else 's'} tied to the same "
+        f"gun{'s' if len(counts.firearms) > 1 else ''} (recovered on several traces)",
     )
     return out
 
@@ -234,10 +235,14 @@ def _ranked(items: Iterable[Scored]) -> list[Scored]:
 
 
 def _several(facts: Iterable[TraceFacts]) -> dict[int, int]:
-    per: dict[int, int] = defaultdict(int)
+    """How many incidents each firearm is tied to: its traces' distinct case numbers.
+
+    A trace without a case number counts as an incident of its own.
+    """
+    per: dict[int, set[str]] = defaultdict(set)
     for fact in facts:
-        per[fact.firearm_id] += 1
-    return per
+        per[fact.firearm_id].add(fact.case_number or f"trace {fact.trace_number}")
+    return defaultdict(int, {firearm: len(cases) for firearm, cases in per.items()})
 
 
 def score_purchasers(
@@ -286,6 +291,7 @@ def score_firearms(
 ) -> list[Scored]:
     """Firearms ranked by their index, best first."""
     ratios = dealer_short_ttc_ratios(facts)
+    incidents_of_gun = _several(facts)
     groups: dict[int, tuple[Scored, _Counts]] = {}
     for fact in facts:
         if fact.firearm_id not in groups:
@@ -303,7 +309,10 @@ def score_firearms(
     for scored, counts in groups.values():
         scored.traces = counts.traces
         scored.contributions = _trace_contributions(
-            counts, weights, several=len(counts.traces) - 1, possessed_by_others=False
+            counts,
+            weights,
+            several=incidents_of_gun[int(scored.key)] - 1,
+            possessed_by_others=False,
         )
         out.append(scored)
     return _ranked(out)
@@ -386,7 +395,7 @@ def score_dealers(
             everyone_repeated,
             len(counts.firearms),
             len(all_counts.firearms),
-            "recovered on several traces",
+            "tied to several incidents (case numbers)",
         )
         scored.contributions = [c for c in found if c is not None]
         out.append(scored)

@@ -50,16 +50,36 @@ def test_purchaser_contributions_in_words():
 
 def test_a_gun_recovered_again_and_an_obliterated_serial():
     facts = [
-        fact("T1", firearm_id=7, obliterated=True, dealer_id=None),
-        fact("T2", firearm_id=7, obliterated=True, dealer_id=None),
-        fact("T3", firearm_id=8),
+        fact("T1", firearm_id=7, obliterated=True, dealer_id=None, case_number="24-1"),
+        fact("T2", firearm_id=7, obliterated=True, dealer_id=None, case_number="25-9"),
+        fact("T3", firearm_id=8, case_number="24-2"),
+        fact("T4", firearm_id=8, case_number="24-2"),  # the same incident traced twice
     ]
     ranked = score_firearms(facts)
     assert ranked[0].key == 7
     texts = [str(c) for c in ranked[0].contributions]
     assert "2 recoveries with the serial obliterated (+4.0)" in texts
-    assert "1 more recovery of the same gun (tied to several incidents) (+2.0)" in texts
-    assert ranked[1].explanation == "No indicator holds."
+    assert "1 more incident tied to the same gun (recovered on several traces) (+2.0)" in texts
+    assert ranked[1].key == 8 and ranked[1].explanation == "No indicator holds."
+
+
+def test_dealer_excess_of_possessors_multiple_sales_and_guns_in_several_incidents():
+    facts = [fact(f"B{i}", dealer_id=1, firearm_id=i) for i in range(10)]
+    facts += [
+        fact("S1", dealer_id=2, firearm_id=100, purchaser_not_possessor=True, multiple_sale=True),
+        fact("S2", dealer_id=2, firearm_id=100, purchaser_not_possessor=True, case_number="X"),
+    ]
+    small, big = score_dealers(facts)
+    assert small.key == 2 and big.score == 0
+    texts = [str(c) for c in small.contributions]
+    assert texts == [
+        "2 of 2 guns found with someone other than the purchaser where 0.3 were expected "
+        "at the rate of all dealers (17%) (+3.3)",
+        "1 of 2 guns sold in multiple sales where 0.2 were expected at the rate of all "
+        "dealers (8%) (+2.5)",
+        "1 of 1 gun tied to several incidents (case numbers) where 0.1 were expected at the "
+        "rate of all dealers (9%) (+1.8)",
+    ]
 
 
 def test_dealer_scored_on_the_excess_over_its_volume():

@@ -8,6 +8,7 @@
 | export person data (CSV/XLSX/PDF)        |     x     |    x    |     |     x      |       |
 | review the audit trail (and export it)   |           |         |     |     x      |   x   |
 | manage users of their own agency         |           |         |     |            |   x   |
+| set the agency's trafficking-index weights|           |         |     |     x      |   x   |
 
 Apps check these with `user_can(user, ACTION)` or the `role_required(ACTION)` decorator,
 so that the matrix lives in one place.
@@ -30,6 +31,7 @@ IMPORT_FILES = "import_files"
 EXPORT_PERSON_DATA = "export_person_data"
 REVIEW_AUDIT = "review_audit"
 MANAGE_USERS = "manage_users"
+SET_INDEX_WEIGHTS = "set_index_weights"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ENTER_EVIDENCE: frozenset({Role.LAB}),
@@ -37,6 +39,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     EXPORT_PERSON_DATA: frozenset({Role.DETECTIVE, Role.ANALYST, Role.SUPERVISOR}),
     REVIEW_AUDIT: frozenset({Role.SUPERVISOR, Role.ADMIN}),
     MANAGE_USERS: frozenset({Role.ADMIN}),
+    SET_INDEX_WEIGHTS: frozenset({Role.SUPERVISOR, Role.ADMIN}),
 }
 
 

@@ -9,7 +9,11 @@ class TracingConfig(AppConfig):
     name = "tracing"
     verbose_name = "Firearm tracing"
     nav_order = 10
-    nav_items = [("Traces", "tracing:trace_list", tuple(Role.values))]
+    nav_items = [
+        ("Traces", "tracing:trace_list", tuple(Role.values)),
+        ("Source analytics", "tracing:analytics", tuple(Role.values)),
+        ("Trafficking index", "tracing:trafficking", tuple(Role.values)),
+    ]
 
     def ready(self) -> None:
         from tracing import import_jobs  # noqa: F401 - registers the importers

@@ -328,3 +328,21 @@ class TraceChange(AgencyOwned):
 
     def __str__(self) -> str:
         return f"{self.trace}: {', '.join(self.changes)}"
+
+
+class TraffickingWeights(models.Model):
+    """An agency's own weights for the trafficking index (missing keys take the defaults)."""
+
+    agency = models.OneToOneField(Agency, on_delete=models.CASCADE, related_name="+")
+    weights = models.JSONField(default=dict, help_text="{indicator key: points}")
+    updated_by = models.CharField(max_length=150, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "trafficking weights"
+
+    def __str__(self) -> str:
+        return f"Trafficking weights of {self.agency}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("tracing:trafficking_weights")

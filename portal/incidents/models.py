@@ -80,6 +80,12 @@ class Incident(AgencyOwned, SourceRecord):
         indexes = [
             models.Index(fields=["agency", "occurred_at"], name="incident_agency_time"),
             models.Index(fields=["agency", "occurred_date"], name="incident_agency_date"),
+            # Linking looks up the date-only incidents of an alert's day.
+            models.Index(
+                fields=["agency", "occurred_date"],
+                condition=models.Q(occurred_at__isnull=True),
+                name="incident_date_only",
+            ),
             models.Index(fields=["latitude", "longitude"], name="incident_lat_lon"),
         ]
 

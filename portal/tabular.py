@@ -155,15 +155,18 @@ def _read_csv(path: Path) -> Iterator[Row]:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     header = _header(next(reader, None))
+    width = len(header)
+    strip = str.strip
     for number, values in enumerate(reader, start=2):
-        if not any(value.strip() for value in values):
+        stripped = list(map(strip, values))
+        if not any(stripped):
             continue
-        if len(values) > len(header) and any(v.strip() for v in values[len(header) :]):
+        if len(stripped) < width:
+            stripped.extend([""] * (width - len(stripped)))
+        elif len(stripped) > width and any(stripped[width:]):
             raise TableError(f"Row {number} has more cells ({len(values)}) than the header.")
-        cells = {
-            name: (values[i].strip() if i < len(values) else "") for i, name in enumerate(header)
-        }
-        yield Row(number=number, cells=cells)
+        # zip stops at the header: the extra cells left are blank.
+        yield Row(number=number, cells=dict(zip(header, stripped, strict=False)))
 
 
 def _read_xlsx(path: Path, sheets: list[str] | None) -> Iterator[Row]:

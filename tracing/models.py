@@ -1,0 +1,330 @@
+"""e-Trace records: traces, firearms, dealers, purchases, person mentions and alias tables."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.urls import reverse
+
+from portal.models import Agency, AgencyOwned, SourceFile
+from tracing.choices import MentionRole, TraceStatus
+from tracing.ffl import LICENSE_TYPES
+
+
+class ManufacturerAlias(models.Model):
+    """One spelling of a manufacturer and the canonical name it stands for."""
+
+    alias = models.CharField(
+        max_length=200, unique=True, help_text="Upper case, punctuation as spaces."
+    )
+    canonical = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["canonical", "alias"]
+        verbose_name_plural = "manufacturer aliases"
+
+    def __str__(self) -> str:
+        return f"{self.alias} -> {self.canonical}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        from tracing.normalise import manufacturer_key
+
+        self.alias = manufacturer_key(self.alias)
+        self.canonical = manufacturer_key(self.canonical)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class CaliberAlias(models.Model):
+    """One spelling of a caliber and the canonical caliber it stands for."""
+
+    alias = models.CharField(max_length=100, unique=True, help_text="Upper case, no spaces.")
+    canonical = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["canonical", "alias"]
+        verbose_name_plural = "caliber aliases"
+
+    def __str__(self) -> str:
+        return f"{self.alias} -> {self.canonical}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        from tracing.normalise import caliber_key
+
+        self.alias = caliber_key(self.alias)
+        self.canonical = self.canonical.strip().upper()
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class SerialRule(models.Model):
+    """Characters that may be read as one another in one manufacturer's serials (O as 0, ...)."""
+
+    manufacturer = models.CharField(
+        max_length=200, blank=True, help_text="Canonical manufacturer; blank for every one."
+    )
+    confusable_from = models.CharField(max_length=20, help_text="e.g. OIL")
+    confusable_to = models.CharField(max_length=20, help_text="e.g. 011 (same length)")
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["manufacturer", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.manufacturer or 'any'}: {self.confusable_from} as {self.confusable_to}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if len(self.confusable_from) != len(self.confusable_to):
+            raise ValidationError("Both character lists must have the same length.")
+
+
+class Dealer(models.Model):
+    """A federal firearms licensee (FFL): public reference data shared by every agency."""
+
+    ffl_key = models.CharField(
+        max_length=20, unique=True, help_text="Region-district-county-type-sequence."
+    )
+    ffl_number = models.CharField("FFL number", max_length=20)
+    region = models.CharField(max_length=1)
+    district = models.CharField(max_length=2)
+    county = models.CharField(max_length=3)
+    license_type = models.CharField(max_length=2)
+    expiry = models.CharField(max_length=2)
+    sequence = models.CharField(max_length=5)
+    license_name = models.CharField(max_length=200, blank=True)
+    business_name = models.CharField(max_length=200, blank=True)
+    premise_street = models.CharField(max_length=200, blank=True)
+    premise_city = models.CharField(max_length=100, blank=True)
+    premise_state = models.CharField(max_length=2, blank=True)
+    premise_zip = models.CharField(max_length=10, blank=True)
+    mail_street = models.CharField(max_length=200, blank=True)
+    mail_city = models.CharField(max_length=100, blank=True)
+    mail_state = models.CharField(max_length=2, blank=True)
+    mail_zip = models.CharField(max_length=10, blank=True)
+    voice_phone = models.CharField(max_length=20, blank=True)
+    in_ffl_list = models.BooleanField(
+        default=False, help_text="Seen in an imported ATF FFL list (not only on traces)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["license_name"]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.ffl_number})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("tracing:dealer_detail", args=[self.pk])
+
+    @property
+    def display_name(self) -> str:
+        return self.business_name or self.license_name or self.ffl_number
+
+    @property
+    def license_type_label(self) -> str:
+        return LICENSE_TYPES.get(self.license_type, self.license_type)
+
+
+class Firearm(AgencyOwned):
+    """A gun as an agency knows it: one record per manufacturer and normalised serial."""
+
+    # The unique (agency, manufacturer, identity) index serves lookups by agency.
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+", db_index=False)
+
+    identity_key = models.CharField(
+        max_length=120, help_text="Normalised serial, or the trace for a gun without one."
+    )
+    serial_as_written = models.CharField(max_length=100, blank=True)
+    serial_normalised = models.CharField(max_length=100, blank=True, db_index=True)
+    obliterated = models.BooleanField(default=False)
+    manufacturer = models.CharField(max_length=200, blank=True, help_text="Canonical.")
+    model = models.CharField(max_length=100, blank=True)
+    firearm_type = models.CharField(max_length=50, blank=True)
+    is_handgun = models.BooleanField(default=False)
+    caliber = models.CharField(max_length=100, blank=True, help_text="Canonical.")
+    country = models.CharField(max_length=100, blank=True)
+    importer = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["manufacturer", "serial_normalised"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "manufacturer", "identity_key"], name="unique_firearm_identity"
+            )
+        ]
+
+    def __str__(self) -> str:
+        serial = "obliterated serial" if not self.serial_normalised else self.serial_normalised
+        return f"{self.manufacturer} {self.model} {self.caliber} ({serial})".strip()
+
+    def get_absolute_url(self) -> str:
+        return reverse("tracing:firearm_detail", args=[self.pk])
+
+
+# The import writes hundreds of thousands of rows a minute, and PostgreSQL checks a
+# foreign key row by row: every index and every check costs time on each one. The
+# trace keeps its checked keys (agency, firearm); the rows that hang off a trace
+# (mentions, purchases) and provenance pointers (source file) are written by the
+# import's own set-based statements from the trace they belong to, and are not
+# checked again by the database (Django still cascades their deletion).
+
+
+class Trace(AgencyOwned):
+    """One e-Trace request and result, as the agency's file gave it (with its source row)."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+", db_index=False)
+
+    trace_number = models.CharField(max_length=50)
+    recovering_ori = models.CharField("ORI", max_length=9, blank=True)
+    request_date = models.DateField(null=True, blank=True)
+    trace_status = models.CharField(max_length=100, blank=True, help_text="As written.")
+    status = models.CharField(max_length=20, choices=TraceStatus.choices)
+    status_reason = models.CharField(max_length=200, blank=True)
+    agency_case_number = models.CharField(max_length=50, blank=True)
+    ncic_code = models.CharField("NCIC crime code", max_length=10, blank=True)
+    recovery_date = models.DateField(null=True, blank=True, db_index=True)
+    recovery_address = models.CharField(max_length=200, blank=True)
+    recovery_city = models.CharField(max_length=100, blank=True)
+    recovery_state = models.CharField(max_length=2, blank=True)
+    recovery_zip = models.CharField(max_length=10, blank=True)
+    recovery_lat = models.FloatField(null=True, blank=True)
+    recovery_lon = models.FloatField(null=True, blank=True)
+    firearm = models.ForeignKey(Firearm, on_delete=models.PROTECT, related_name="traces")
+    serial_as_written = models.CharField(max_length=100, blank=True)
+    # Indicators, computed at import (multiple sale and repeat purchaser over the agency's traces).
+    time_to_crime_days = models.IntegerField(null=True, blank=True)
+    purchaser_not_possessor = models.BooleanField(default=False)
+    out_of_state_source = models.BooleanField(default=False)
+    multiple_sale = models.BooleanField(default=False)
+    repeat_purchaser = models.BooleanField(default=False)
+    source_file = models.ForeignKey(
+        SourceFile, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    source_row = models.PositiveIntegerField()
+    row_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-recovery_date", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "trace_number"], name="unique_trace_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"Trace {self.trace_number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("tracing:trace_detail", args=[self.pk])
+
+    @property
+    def ttc_under_1_year(self) -> bool:
+        return self.time_to_crime_days is not None and self.time_to_crime_days < 365
+
+    @property
+    def ttc_under_3_years(self) -> bool:
+        return self.time_to_crime_days is not None and self.time_to_crime_days < 3 * 365
+
+
+class PersonMention(AgencyOwned):
+    """A purchaser or possessor exactly as one trace row named them (not yet resolved)."""
+
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    trace = models.ForeignKey(
+        Trace,
+        on_delete=models.CASCADE,
+        related_name="mentions",
+        db_index=False,
+        db_constraint=False,
+    )
+    role = models.CharField(max_length=10, choices=MentionRole.choices)
+    last_name = models.CharField(max_length=100, blank=True)
+    first_name = models.CharField(max_length=100, blank=True)
+    middle_name = models.CharField(max_length=100, blank=True)
+    aliases = models.CharField(max_length=200, blank=True)
+    dob_as_written = models.CharField("date of birth as written", max_length=30, blank=True)
+    dob = models.DateField("date of birth", null=True, blank=True)
+    sex = models.CharField(max_length=10, blank=True)
+    race = models.CharField(max_length=20, blank=True)
+    address = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=2, blank=True)
+    zip_code = models.CharField(max_length=10, blank=True)
+    # Normalised beside the raw fields, for the later person resolution.
+    last_name_key = models.CharField(max_length=100, blank=True)
+    first_name_key = models.CharField(max_length=100, blank=True)
+    person_key = models.CharField(
+        max_length=220, db_index=True, help_text="Normalised last|first|date of birth."
+    )
+    source_file = models.ForeignKey(
+        SourceFile, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    source_row = models.PositiveIntegerField()
+    row_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["trace", "role"], name="unique_mention_role")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}: {self.full_name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("tracing:purchaser_detail", args=[self.pk])
+
+    @property
+    def full_name(self) -> str:
+        first = " ".join(part for part in (self.first_name, self.middle_name) if part)
+        return f"{self.last_name}, {first}" if first else self.last_name
+
+
+class Purchase(AgencyOwned):
+    """The retail sale a trace found: dealer, purchaser and date."""
+
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    trace = models.OneToOneField(
+        Trace, on_delete=models.CASCADE, related_name="purchase", db_constraint=False
+    )
+    dealer = models.ForeignKey(
+        Dealer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="purchases",
+        db_constraint=False,
+    )
+    purchaser = models.ForeignKey(
+        PersonMention,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="purchases",
+        db_constraint=False,
+    )
+    purchase_date = models.DateField(null=True, blank=True)
+    ffl_number_as_written = models.CharField(max_length=30, blank=True)
+
+    class Meta:
+        ordering = ["-purchase_date"]
+
+    def __str__(self) -> str:
+        return f"Purchase for {self.trace}"
+
+
+class TraceChange(AgencyOwned):
+    """A re-import brought new facts for a trace: what changed, from which file and row."""
+
+    trace = models.ForeignKey(Trace, on_delete=models.CASCADE, related_name="changes")
+    source_file = models.ForeignKey(SourceFile, on_delete=models.PROTECT, related_name="+")
+    source_row = models.PositiveIntegerField()
+    changes = models.JSONField(help_text="{field: [old, new]}")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.trace}: {', '.join(self.changes)}"

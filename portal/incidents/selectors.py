@@ -6,7 +6,8 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from portal.incidents.charts import MapPoint
@@ -37,12 +38,30 @@ INCIDENT_EXPORT_HEADER = [
 ]
 
 
+def _link_count(**outer: Any) -> Coalesce:
+    """The number of alert-incident links of each row, as a correlated subquery.
+
+    Not Count() over a join: its GROUP BY makes PostgreSQL aggregate every
+    visible row before it can take the first page (1.5 s at 200,000
+    incidents), and the paginator's count() would repeat it. The subquery is
+    computed for the page's rows only, and count() leaves it out.
+    """
+    links = (
+        AlertIncidentLink.objects.filter(**{key: OuterRef(value) for key, value in outer.items()})
+        .order_by()
+        .values(*outer)
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return Coalesce(Subquery(links, output_field=IntegerField()), 0)
+
+
 def incident_list(user: Any) -> QuerySet[Incident]:
     return (
         Incident.objects.visible_to(user)
         .select_related("agency")
-        .annotate(alert_count=Count("alert_links"))
-        # Meta.ordering is dropped by the GROUP BY of the count: order explicitly.
+        .annotate(alert_count=_link_count(incident="pk"))
+        # The order of the index incident_list_order.
         .order_by("-occurred_date", "-occurred_at", "incident_number")
     )
 
@@ -83,7 +102,8 @@ def alert_list(user: Any) -> QuerySet[ShotSpotterAlert]:
     return (
         ShotSpotterAlert.objects.visible_to(user)
         .select_related("agency", "event")
-        .annotate(incident_count=Count("incident_links"))
+        .annotate(incident_count=_link_count(alert="pk"))
+        # The order of the index alert_list_order.
         .order_by("-fired_date", "-fired_at", "source_id")
     )
 
@@ -153,7 +173,7 @@ def recent_alerts(user: Any, *, hours: int = 24) -> QuerySet[ShotSpotterAlert]:
         ShotSpotterAlert.objects.visible_to(user)
         .filter(fired_at__gte=since)
         .select_related("event")
-        .annotate(incident_count=Count("incident_links"))
+        .annotate(incident_count=_link_count(alert="pk"))
         .order_by("-fired_at")
     )
 

@@ -213,7 +213,7 @@ def seed(ctx: DemoContext) -> None:
         batch_end = min(total_incidents, batch_start + BATCH_INCIDENTS)
         ids = reserve_ids(Incident, batch_end - batch_start)
         incidents: list[tuple[Any, ...]] = []
-        persons: list[tuple[Any, ...]] = []
+        persons: list[list[Any]] = []
         alerts: list[tuple[Any, ...]] = []
         for index, incident_id in zip(range(batch_start, batch_end), ids, strict=True):
             key = "county" if index % 5 == 4 else "city"

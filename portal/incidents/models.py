@@ -196,6 +196,8 @@ class ShotSpotterAlert(AgencyOwned, SourceRecord):
             models.Index(Upper("source_id"), name="alert_source_id_upper"),
             models.Index(Upper("coverage_area"), name="alert_coverage_area_upper"),
             models.Index(fields=["alert_type"], name="alert_type"),
+            # The live view: the last 24 hours of every agency the user may see.
+            models.Index(fields=["fired_at"], name="alert_fired_at"),
             models.Index(fields=["received_via"], name="alert_received_via"),
         ]
 

@@ -28,8 +28,30 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+def _csv_value(value: Any) -> Any:
+    value = neutralise(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
 def safe_row(row: Iterable[Any]) -> list[Any]:
-    return [neutralise(value) for value in row]
+    """One CSV row: text neutralised, dates in ISO 8601, yes/no for booleans."""
+    return [_csv_value(value) for value in row]
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Iterable[Any]]) -> tuple[str, int]:
+    """A whole CSV document (for files written by commands) and its number of data rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(safe_row(header))
+    count = 0
+    for row in rows:
+        writer.writerow(safe_row(row))
+        count += 1
+    return buffer.getvalue(), count
 
 
 def _attachment(filename: str) -> str:

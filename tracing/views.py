@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -9,8 +11,8 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import get_object_or_404, render
 
 from portal.audit import audit_export, audit_search, audit_view
+from portal.exports import csv_response
 from tracing import charts, selectors
-from tracing.export import csv_lines
 from tracing.filtersets import TraceFilterSet
 from tracing.indicators import EXPLANATIONS, indicator, trace_indicators
 from tracing.models import Dealer, Firearm, PersonMention, Trace
@@ -92,7 +94,7 @@ def trace_export(request: HttpRequest) -> StreamingHttpResponse:
         query=request.GET.urlencode(),
     )
 
-    def rows() -> object:
+    def rows() -> Iterator[list[object]]:
         for trace in traces.iterator(chunk_size=2000):
             purchase = getattr(trace, "purchase", None)
             dealer = purchase.dealer if purchase else None
@@ -121,9 +123,7 @@ def trace_export(request: HttpRequest) -> StreamingHttpResponse:
                 trace.out_of_state_source,
             ]
 
-    response = StreamingHttpResponse(csv_lines(EXPORT_HEADER, rows()), content_type="text/csv")  # type: ignore[arg-type]
-    response["Content-Disposition"] = 'attachment; filename="traces.csv"'
-    return response
+    return csv_response("traces.csv", EXPORT_HEADER, rows())
 
 
 @login_required

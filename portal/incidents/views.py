@@ -14,10 +14,10 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from portal.audit import audit_export, audit_search, audit_view
+from portal.exports import csv_text
 from portal.incidents import selectors
 from portal.incidents.charts import alert_map, incident_map
 from portal.incidents.choices import AlertType
-from portal.incidents.export import csv_text
 from portal.incidents.filtersets import AlertFilterSet, IncidentFilterSet
 from portal.incidents.models import Incident, ShotSpotterAlert
 

@@ -50,7 +50,7 @@ def test_trace_list_filters_by_indicator_and_serial(owner_client, traces):
 
 def test_csv_export_neutralises_formulas(owner_client, traces):
     response = owner_client.get("/traces/export.csv?indicator=purchaser_not_possessor")
-    assert response["Content-Type"] == "text/csv"
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert [r["trace_number"] for r in rows] == ["T-SHORT"]
     assert rows[0]["agency_case_number"] == '\'=HYPERLINK("http://x")'

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from portal.incidents.export import csv_text
+from portal.exports import csv_text
 from portal.incidents.models import AlertIncidentLink, AlertPairLink
 from portal.incidents.selectors import link_export_rows, pair_export_rows
 from portal.models import Agency

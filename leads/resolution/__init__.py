@@ -1,0 +1,1 @@
+"""Person, firearm and dealer resolution: pure functions, no database."""

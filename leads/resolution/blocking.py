@@ -1,0 +1,163 @@
+"""Blocking: candidate pairs are the pairs that share a key under at least one rule.
+
+Each rule concatenates a few normalised columns; a record with any of them
+empty gets no key under that rule. Keys shared by more than `max_block_size`
+records (a common name without a date) are skipped: such blocks cost quadratic
+time and the other rules still meet the true pairs inside them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class BlockingRule:
+    """Records sharing every one of `columns` (all known) become candidate pairs."""
+
+    name: str
+    columns: tuple[str, ...]
+
+
+DEFAULT_RULES: tuple[BlockingRule, ...] = (
+    BlockingRule("first and last name", ("first_canonical", "last")),
+    # The date of birth alone would make blocks of everyone born that day; each of
+    # these pairs it with a second, independent field instead.
+    BlockingRule("date of birth and first initial", ("dob", "first_initial")),
+    BlockingRule("date of birth and last initial", ("dob", "last_initial")),
+    BlockingRule("date of birth and zip", ("dob", "zip")),
+    BlockingRule("date of birth and street number", ("dob", "street_number")),
+    BlockingRule("date of birth and city", ("dob", "city")),
+    BlockingRule("last name and zip", ("last", "zip")),
+    BlockingRule("first name and zip", ("first_canonical", "zip")),
+    BlockingRule(
+        "last name sound, first initial and birth year",
+        ("last_soundex", "first_initial", "birth_year_min"),
+    ),
+    BlockingRule("street number and street", ("street_number", "street")),
+    BlockingRule("first name and day and month of birth", ("first_canonical", "dob_day_month")),
+    BlockingRule("names in either order", ("names_sorted",)),
+    BlockingRule("street and zip", ("street", "zip")),
+    BlockingRule("street number and zip", ("street_number", "zip")),
+    BlockingRule("address line 2 and city", ("address_2", "city")),
+    BlockingRule("street number and city", ("street_number", "city")),
+    BlockingRule("first name and last name sound", ("first_canonical", "last_soundex")),
+    BlockingRule("first name and street", ("first_canonical", "street")),
+    BlockingRule("last name sound and street", ("last_soundex", "street")),
+    BlockingRule("street and city", ("street", "city")),
+)
+
+
+def derived_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns only blocking needs: month and day of birth (catches typos in the year)."""
+    dob = frame["dob"].astype(str)
+    out = pd.DataFrame(index=frame.index)
+    out["dob_day_month"] = dob.str[4:8].where(dob.str.len() == 8, "")
+    out["first_initial"] = frame["first"].astype(str).str[:1]
+    out["last_initial"] = frame["last"].astype(str).str[:1]
+    out["names_sorted"] = [
+        "" if not first or not last else min(first, last) + " " + max(first, last)
+        for first, last in zip(frame["first"], frame["last"], strict=True)
+    ]
+    return out
+
+
+def rule_keys(frame: pd.DataFrame, rule: BlockingRule) -> pd.Series:
+    """The rule's key for every record, "" where a part is unknown."""
+    parts = [frame[column].astype(str) for column in rule.columns]
+    known = np.ones(len(frame), dtype=bool)
+    for part, column in zip(parts, rule.columns, strict=True):
+        known &= (part != "").to_numpy() & (part != "-1").to_numpy()
+        del column
+    key = parts[0]
+    for part in parts[1:]:
+        key = key + "\x1f" + part
+    return key.where(known, "")
+
+
+def key_hashes(keys: pd.Series | np.ndarray) -> np.ndarray:
+    """Stable 64-bit hashes of keys (the same key gets the same hash in every process)."""
+    values = np.asarray(keys, dtype=object)
+    return pd.util.hash_array(values).astype(np.int64)
+
+
+def _rule_codes(work: pd.DataFrame, rule: BlockingRule, cache: dict[str, np.ndarray]) -> np.ndarray:
+    """An integer key per record for the rule (-1 where a part is unknown).
+
+    Each column is factorised once; a rule's key combines its columns' codes
+    arithmetically, which is much cheaper than building key strings.
+    """
+    combined = np.zeros(len(work), dtype=np.int64)
+    known = np.ones(len(work), dtype=bool)
+    for column in rule.columns:
+        if column not in cache:
+            values = work[column].astype(str).to_numpy(dtype=object)
+            codes, uniques = pd.factorize(values)
+            missing = [index for index, value in enumerate(uniques) if value in ("", "-1")]
+            codes = codes.astype(np.int64)
+            if missing:
+                codes[np.isin(codes, missing)] = -1
+            cache[column] = codes
+        codes = cache[column]
+        known &= codes >= 0
+        combined = combined * (int(codes.max(initial=0)) + 2) + codes + 1
+    return np.where(known, combined, -1)
+
+
+def candidate_pairs(
+    frame: pd.DataFrame,
+    rules: tuple[BlockingRule, ...] = DEFAULT_RULES,
+    *,
+    link_only: bool = False,
+    max_block_size: int = 400,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i, j), i < j, of row positions sharing a key under any rule (deduplicated).
+
+    With `link_only`, only pairs whose `source` differs are kept.
+    """
+    work = pd.concat([frame, derived_columns(frame)], axis=1)
+    sources = pd.factorize(work["source"])[0]
+    count = len(work)
+    cache: dict[str, np.ndarray] = {}
+    codes: list[np.ndarray] = []
+    for rule in rules:
+        keys = _rule_codes(work, rule, cache)
+        positions = np.flatnonzero(keys >= 0)
+        if len(positions) < 2:
+            continue
+        block = pd.factorize(keys[positions])[0]
+        sizes = np.bincount(block)
+        keep = (sizes[block] >= 2) & (sizes[block] <= max_block_size)
+        members = pd.DataFrame({"block": block[keep], "row": positions[keep]})
+        joined = members.merge(members, on="block", suffixes=("_a", "_b"))
+        left = joined["row_a"].to_numpy()
+        right = joined["row_b"].to_numpy()
+        wanted = left < right
+        if link_only:
+            wanted &= sources[left] != sources[right]
+        codes.append(left[wanted].astype(np.int64) * count + right[wanted])
+    if not codes:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    unique = pd.unique(np.concatenate(codes))
+    return unique // count, unique % count
+
+
+def blocking_key_hashes(
+    frame: pd.DataFrame, rules: tuple[BlockingRule, ...] = DEFAULT_RULES
+) -> list[list[tuple[int, int]]]:
+    """Per record of a normalised frame, its (rule index, key hash) pairs: the rows a
+    stored blocking-key index holds for incremental resolution."""
+    work = pd.concat([frame, derived_columns(frame)], axis=1)
+    found: list[list[tuple[int, int]]] = [[] for _ in range(len(frame))]
+    for index, rule in enumerate(rules):
+        keys = rule_keys(work, rule)
+        valid = np.flatnonzero((keys != "").to_numpy())
+        if len(valid) == 0:
+            continue
+        hashes = key_hashes(keys.to_numpy()[valid])
+        for row, value in zip(valid.tolist(), hashes.tolist(), strict=True):
+            found[row].append((index, value))
+    return found

@@ -1,0 +1,538 @@
+"""Writes of leads/: mentions, resolution runs (full and incremental), judgements.
+
+Source apps call `mention_add()` for each person, firearm or dealer they
+mention; the mention starts as its own entity and a task on the "resolution"
+queue resolves it against the existing mentions (`mention_resolve`). A full
+re-run (`kind_resolve_all`) re-clusters every mention of a kind. Judgements
+re-cluster only the entities they touch, from the stored scored links.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.db.models import Q
+
+from leads.models import (
+    Edge,
+    Entity,
+    EntityKind,
+    EntityMention,
+    Judgement,
+    MatchCandidate,
+    MentionBlockingKey,
+    ResolutionModel,
+)
+from leads.resolution.blocking import blocking_key_hashes, key_hashes
+from leads.resolution.clustering import cluster
+from leads.resolution.comparison import columns_of, compare
+from leads.resolution.engine import (
+    DIFFERENT,
+    SAME,
+    Settings,
+    resolve_persons,
+)
+from leads.resolution.engine import (
+    Judgement as PairJudgement,
+)
+from leads.resolution.firearms import (
+    FirearmRecord,
+    compare_firearms,
+    normalise_ffl,
+    normalise_serial,
+    resolve_firearms,
+    serial_keys,
+)
+from leads.resolution.model import MatchModel, probability
+from leads.resolution.records import RECORD_COLUMNS, normalise
+
+FIREARM_RULE = 100
+DEALER_RULE = 200
+SETTINGS = Settings()
+
+
+def _label(kind: str, fields: dict[str, Any]) -> str:
+    if kind == EntityKind.PERSON:
+        name = " ".join(str(fields.get(part) or "") for part in ("first_name", "last_name"))
+        return name.strip().title()[:200]
+    if kind == EntityKind.FIREARM:
+        parts = (fields.get("manufacturer"), fields.get("caliber"), fields.get("serial"))
+        return " ".join(str(part) for part in parts if part)[:200]
+    return str(fields.get("name") or fields.get("ffl") or "")[:200]
+
+
+def _blocking_rows(kind: str, fields: dict[str, Any]) -> list[tuple[int, int]]:
+    if kind == EntityKind.PERSON:
+        frame = normalise(pd.DataFrame([{**fields, "key": "new"}]))
+        return blocking_key_hashes(frame)[0]
+    if kind == EntityKind.FIREARM:
+        serial = normalise_serial(fields.get("serial"))
+        if not serial or fields.get("obliterated"):
+            return []
+        keys = sorted(serial_keys(serial))
+        hashes = key_hashes(np.array(keys, dtype=object))
+        return [(FIREARM_RULE, int(value)) for value in hashes]
+    if kind == EntityKind.DEALER:
+        ffl = normalise_ffl(fields.get("ffl"))
+        if not ffl:
+            return []
+        return [(DEALER_RULE, int(key_hashes(np.array([ffl], dtype=object))[0]))]
+    return []
+
+
+def mention_add(
+    *,
+    kind: str,
+    source_record: models.Model,
+    role: str,
+    fields: dict[str, Any],
+    source: str = "",
+    reference: str = "",
+) -> EntityMention:
+    """Record a mention as its own entity and enqueue its resolution on commit.
+
+    `source` and `reference` name the record for people ("trace", its trace number).
+    """
+    content_type = ContentType.objects.get_for_model(source_record)
+    key = f"{content_type.app_label}.{content_type.model}:{source_record.pk}:{role}"
+    with transaction.atomic():
+        entity = Entity.objects.create(kind=kind, label=_label(kind, fields))
+        mention = EntityMention.objects.create(
+            entity=entity,
+            kind=kind,
+            content_type=content_type,
+            object_id=source_record.pk,
+            role=role,
+            key=key,
+            fields=fields,
+            source=source or content_type.model,
+            reference=reference or str(source_record.pk),
+        )
+        MentionBlockingKey.objects.bulk_create(
+            MentionBlockingKey(mention=mention, rule=rule, key_hash=value)
+            for rule, value in _blocking_rows(kind, fields)
+        )
+        transaction.on_commit(lambda: _enqueue_resolution(mention.pk))
+    return mention
+
+
+@transaction.atomic
+def mentions_bulk_add(
+    *, kind: str, items: Sequence[tuple[models.Model, str, dict[str, Any]]]
+) -> list[EntityMention]:
+    """Add many mentions (source record, role, fields) at once, without resolving them:
+    for imports followed by a full run (`manage.py resolve`)."""
+    entities = Entity.objects.bulk_create(
+        [Entity(kind=kind, label=_label(kind, fields)) for _record, _role, fields in items],
+        batch_size=2000,
+    )
+    mentions = []
+    for entity, (record, role, fields) in zip(entities, items, strict=True):
+        content_type = ContentType.objects.get_for_model(record)
+        mentions.append(
+            EntityMention(
+                entity=entity,
+                kind=kind,
+                content_type=content_type,
+                object_id=record.pk,
+                role=role,
+                key=f"{content_type.app_label}.{content_type.model}:{record.pk}:{role}",
+                fields=fields,
+                source=content_type.model,
+                reference=str(record.pk),
+            )
+        )
+    mentions = EntityMention.objects.bulk_create(mentions, batch_size=2000)
+    if kind == EntityKind.PERSON:
+        frame = normalise(pd.DataFrame([{**fields, "key": "m"} for _r, _role, fields in items]))
+        rows = blocking_key_hashes(frame)
+    else:
+        rows = [_blocking_rows(kind, fields) for _r, _role, fields in items]
+    MentionBlockingKey.objects.bulk_create(
+        (
+            MentionBlockingKey(mention=mention, rule=rule, key_hash=value)
+            for mention, keys in zip(mentions, rows, strict=True)
+            for rule, value in keys
+        ),
+        batch_size=5000,
+    )
+    return mentions
+
+
+def _enqueue_resolution(mention_id: int) -> None:
+    from leads.tasks import resolve_mention
+
+    resolve_mention.apply_async((mention_id,), queue="resolution")
+
+
+def _person_frame(rows: Sequence[tuple[int, str, dict[str, Any], str]]) -> pd.DataFrame:
+    """Mentions (pk, key, fields, source model) as raw PersonRecord columns."""
+    records = []
+    for _pk, key, fields, source in rows:
+        record = {name: fields.get(name) for name in RECORD_COLUMNS if name in fields}
+        records.append({**record, "key": key, "source": source})
+    return pd.DataFrame(records).reindex(columns=RECORD_COLUMNS)
+
+
+def _judged(mention: EntityMention) -> tuple[set[int], set[int]]:
+    """Entities judged the same as / different from this mention."""
+    same: set[int] = set()
+    different: set[int] = set()
+    judgements = Judgement.objects.filter(Q(left=mention) | Q(right=mention)).select_related(
+        "left", "right"
+    )
+    for judgement in judgements:
+        other = judgement.right if judgement.left_id == mention.pk else judgement.left
+        (same if judgement.decision == Judgement.Decision.SAME else different).add(other.entity_id)
+    return same, different
+
+
+def _move(mention: EntityMention, entity_id: int, score: float, reasons: list[Any]) -> None:
+    old = mention.entity_id
+    mention.entity_id = entity_id
+    mention.score = score
+    mention.reasons = reasons
+    mention.save(update_fields=["entity", "score", "reasons"])
+    if old != entity_id and not EntityMention.objects.filter(entity_id=old).exists():
+        _retire({old: entity_id})
+
+
+def _retire(successors: dict[int, int]) -> None:
+    """Delete emptied entities, first moving their graph edges to their successors."""
+    for old, new in successors.items():
+        Edge.objects.filter(source_id=old).update(source_id=new)
+        Edge.objects.filter(target_id=old).update(target_id=new)
+    Entity.objects.filter(pk__in=list(successors), mentions__isnull=True).delete()
+
+
+def _candidate_mentions(mention: EntityMention) -> list[int]:
+    keys = list(mention.blocking_keys.values_list("rule", "key_hash"))
+    if not keys:
+        return []
+    query = Q()
+    for rule, value in keys:
+        query |= Q(rule=rule, key_hash=value)
+    found: dict[tuple[int, int], list[int]] = {}
+    for rule, value, other in (
+        MentionBlockingKey.objects.filter(query)
+        .exclude(mention=mention)
+        .values_list("rule", "key_hash", "mention_id")
+    ):
+        found.setdefault((rule, value), []).append(other)
+    # A key shared by too many mentions (a common name alone) is skipped, like in full runs.
+    chosen = {
+        other
+        for members in found.values()
+        if len(members) <= SETTINGS.max_block_size
+        for other in members
+    }
+    return sorted(chosen)
+
+
+@transaction.atomic
+def mention_resolve(*, mention_id: int) -> str:
+    """Resolve one new mention against the existing ones: "link", "review" or "new"."""
+    mention = EntityMention.objects.select_for_update().filter(pk=mention_id).first()
+    if mention is None:
+        return "gone"
+    same, different = _judged(mention)
+    if same:
+        _move(mention, min(same), 1.0, [{"field": "judgement", "level": "same", "weight": 0}])
+        return "link"
+    others = _candidate_mentions(mention)
+    if not others:
+        return "new"
+    if mention.kind == EntityKind.PERSON:
+        return _person_resolve(mention, others, different)
+    if mention.kind == EntityKind.FIREARM:
+        return _firearm_resolve(mention, others, different)
+    entity = (
+        EntityMention.objects.filter(pk__in=others)
+        .exclude(entity_id__in=different)
+        .values_list("entity_id", flat=True)
+        .first()
+    )
+    if entity is None:
+        return "new"
+    _move(mention, entity, 1.0, [{"field": "ffl", "level": "identical", "weight": 0}])
+    return "link"
+
+
+def _person_resolve(mention: EntityMention, others: list[int], different: set[int]) -> str:
+    stored = ResolutionModel.objects.order_by("-created_at").first()
+    if stored is None:
+        return "new"  # no trained model yet: the first full run will place it
+    model = MatchModel.from_dict(stored.parameters)
+    rows = list(
+        EntityMention.objects.filter(pk__in=others).values_list(
+            "pk", "key", "fields", "content_type__model"
+        )
+    )
+    entity_of = dict(EntityMention.objects.filter(pk__in=others).values_list("pk", "entity_id"))
+    own = (mention.pk, mention.key, mention.fields, mention.content_type.model)
+    columns = columns_of(normalise(_person_frame([own, *rows])))
+    count = len(rows)
+    levels = compare(columns, columns, np.zeros(count, dtype=np.int64), np.arange(1, count + 1))
+    weights = model.match_weights(levels)
+    chances = probability(weights)
+    outcome = "new"
+    for position in np.argsort(-chances, kind="stable").tolist():
+        chance = float(chances[position])
+        if chance < SETTINGS.review_threshold:
+            break
+        other_pk = rows[position][0]
+        reasons = [vars(reason) for reason in model.explain(levels[position])]
+        linked = chance >= SETTINGS.link_threshold
+        left, right = sorted((mention.pk, other_pk))
+        MatchCandidate.objects.update_or_create(
+            left_id=left,
+            right_id=right,
+            defaults={
+                "probability": chance,
+                "weight": float(weights[position]),
+                "reasons": reasons,
+                "decision": MatchCandidate.Decision.LINK
+                if linked
+                else MatchCandidate.Decision.REVIEW,
+            },
+        )
+        if outcome == "new" and entity_of[other_pk] not in different:
+            if linked:
+                _move(mention, entity_of[other_pk], chance, reasons)
+                outcome = "link"
+            else:
+                outcome = "review"
+    return outcome
+
+
+def _firearm_record(key: str, fields: dict[str, Any]) -> FirearmRecord:
+    return FirearmRecord(
+        key=key,
+        serial=str(fields.get("serial") or ""),
+        manufacturer=str(fields.get("manufacturer") or ""),
+        caliber=str(fields.get("caliber") or ""),
+        obliterated=bool(fields.get("obliterated")),
+    )
+
+
+def _firearm_resolve(mention: EntityMention, others: list[int], different: set[int]) -> str:
+    own = _firearm_record(mention.key, mention.fields)
+    best: tuple[float, int, list[Any]] | None = None
+    for key, fields, entity in EntityMention.objects.filter(pk__in=others).values_list(
+        "key", "fields", "entity_id"
+    ):
+        if entity in different:
+            continue
+        match = compare_firearms(own, _firearm_record(key, fields))
+        if match is not None and (best is None or match.score > best[0]):
+            reasons = [{"field": field, "level": finding} for field, finding in match.reasons]
+            best = (match.score, entity, reasons)
+    if best is None:
+        return "new"
+    _move(mention, best[1], best[0], best[2])
+    return "link"
+
+
+def _assign(kind: str, mention_ids: Sequence[int], labels: Sequence[int]) -> int:
+    """Give each cluster an entity, keeping the entity most of its mentions already had
+    (so that links to entities stay stable), and delete entities left empty."""
+    current = dict(EntityMention.objects.filter(pk__in=mention_ids).values_list("pk", "entity_id"))
+    clusters: dict[int, list[int]] = {}
+    for mention_id, label in zip(mention_ids, labels, strict=True):
+        clusters.setdefault(label, []).append(mention_id)
+    taken: set[int] = set()
+    target: dict[int, int] = {}
+    fields_of = dict(EntityMention.objects.filter(pk__in=mention_ids).values_list("pk", "fields"))
+    for members in sorted(clusters.values(), key=len, reverse=True):
+        votes = Counter(current[member] for member in members)
+        keep = next((entity for entity, _ in votes.most_common() if entity not in taken), None)
+        if keep is None:
+            keep = Entity.objects.create(kind=kind, label=_label(kind, fields_of[members[0]])).pk
+        taken.add(keep)
+        for member in members:
+            target[member] = keep
+    changed = [mention for mention, entity in target.items() if current[mention] != entity]
+    moved = list(EntityMention.objects.filter(pk__in=changed))
+    for mention in moved:
+        mention.entity_id = target[mention.pk]
+    EntityMention.objects.bulk_update(moved, ["entity"], batch_size=2000)
+    emptied = set(current.values()) - taken
+    successors: dict[int, int] = {}
+    for mention_id, old in current.items():
+        if old in emptied:
+            successors.setdefault(old, target[mention_id])
+    _retire(successors)
+    return len(changed)
+
+
+def _pair_judgements(kind: str) -> list[PairJudgement]:
+    return [
+        PairJudgement(left, right, decision)
+        for left, right, decision in Judgement.objects.filter(left__kind=kind).values_list(
+            "left__key", "right__key", "decision"
+        )
+    ]
+
+
+@transaction.atomic
+def persons_resolve_all() -> dict[str, int]:
+    """Re-resolve every person mention with a freshly trained model."""
+    rows = list(
+        EntityMention.objects.filter(kind=EntityKind.PERSON)
+        .order_by("pk")
+        .values_list("pk", "key", "fields", "content_type__model")
+    )
+    if not rows:
+        return {"mentions": 0, "entities": 0, "review": 0}
+    result = resolve_persons(_person_frame(rows), judgements=_pair_judgements(EntityKind.PERSON))
+    ResolutionModel.objects.create(
+        parameters=result.model.to_dict(),
+        mentions=len(rows),
+        candidate_pairs=result.candidate_pairs,
+    )
+    pk_of = {key: pk for pk, key, _fields, _source in rows}
+    MatchCandidate.objects.filter(left__kind=EntityKind.PERSON).delete()
+    MatchCandidate.objects.bulk_create(
+        (
+            MatchCandidate(
+                left_id=min(pk_of[match.left], pk_of[match.right]),
+                right_id=max(pk_of[match.left], pk_of[match.right]),
+                probability=match.probability,
+                weight=match.weight,
+                reasons=[vars(reason) for reason in match.reasons],
+                # Judged pairs keep what the model says, so that undoing the judgement
+                # lets re-clustering fall back on it.
+                decision=MatchCandidate.Decision.LINK
+                if match.probability >= SETTINGS.link_threshold
+                else MatchCandidate.Decision.REVIEW,
+            )
+            for match in [*result.links, *result.review]
+            if match.probability >= SETTINGS.review_threshold
+        ),
+        batch_size=2000,
+    )
+    changed = _assign(EntityKind.PERSON, [pk for pk, *_ in rows], result.labels)
+    return {
+        "mentions": len(rows),
+        "entities": len(set(result.labels)),
+        "review": len(result.review),
+        "changed": changed,
+    }
+
+
+@transaction.atomic
+def firearms_resolve_all() -> dict[str, int]:
+    rows = list(
+        EntityMention.objects.filter(kind=EntityKind.FIREARM)
+        .order_by("pk")
+        .values_list("pk", "key", "fields")
+    )
+    records = [_firearm_record(key, fields) for _pk, key, fields in rows]
+    judged = _pair_judgements(EntityKind.FIREARM)
+    labels, matches = resolve_firearms(
+        records,
+        same=[(j.left, j.right) for j in judged if j.decision == SAME],
+        different=[(j.left, j.right) for j in judged if j.decision == DIFFERENT],
+    )
+    changed = _assign(EntityKind.FIREARM, [pk for pk, *_ in rows], labels)
+    pk_of = {key: pk for pk, key, _fields in rows}
+    for match in matches:
+        EntityMention.objects.filter(pk=pk_of[match.right]).update(
+            score=match.score,
+            reasons=[{"field": field, "level": finding} for field, finding in match.reasons],
+        )
+    return {"mentions": len(rows), "entities": len(set(labels)), "changed": changed}
+
+
+@transaction.atomic
+def dealers_resolve_all() -> dict[str, int]:
+    rows = list(
+        EntityMention.objects.filter(kind=EntityKind.DEALER)
+        .order_by("pk")
+        .values_list("pk", "fields")
+    )
+    keys: dict[str, int] = {}
+    labels = []
+    for pk, fields in rows:
+        ffl = normalise_ffl(fields.get("ffl")) or f"unknown:{pk}"
+        labels.append(keys.setdefault(ffl, len(keys)))
+    changed = _assign(EntityKind.DEALER, [pk for pk, _ in rows], labels)
+    return {"mentions": len(rows), "entities": len(keys), "changed": changed}
+
+
+def kind_resolve_all(kind: str) -> dict[str, int]:
+    """The full re-run of one kind (`manage.py resolve --kind KIND`)."""
+    runs = {
+        EntityKind.PERSON: persons_resolve_all,
+        EntityKind.FIREARM: firearms_resolve_all,
+        EntityKind.DEALER: dealers_resolve_all,
+    }
+    return runs[EntityKind(kind)]()
+
+
+def entities_recluster(entity_ids: Iterable[int]) -> int:
+    """Re-cluster the mentions of some entities from their stored links and judgements."""
+    mentions = list(
+        EntityMention.objects.filter(entity_id__in=set(entity_ids))
+        .order_by("pk")
+        .values_list("pk", "kind")
+    )
+    if not mentions:
+        return 0
+    kind = mentions[0][1]
+    position = {pk: index for index, (pk, _kind) in enumerate(mentions)}
+    ids = list(position)
+    links = [
+        (position[left], position[right], chance)
+        for left, right, chance in MatchCandidate.objects.filter(
+            decision=MatchCandidate.Decision.LINK, left_id__in=ids, right_id__in=ids
+        ).values_list("left_id", "right_id", "probability")
+    ]
+    if kind == EntityKind.FIREARM:
+        records = list(
+            EntityMention.objects.filter(pk__in=ids).order_by("pk").values_list("key", "fields")
+        )
+        _labels, matches = resolve_firearms([_firearm_record(k, f) for k, f in records])
+        key_pos = {key: index for index, (key, _f) in enumerate(records)}
+        links += [(key_pos[m.left], key_pos[m.right], m.score) for m in matches]
+    same: list[tuple[int, int]] = []
+    different: list[tuple[int, int]] = []
+    for left, right, decision in Judgement.objects.filter(
+        left_id__in=ids, right_id__in=ids
+    ).values_list("left_id", "right_id", "decision"):
+        pair = (position[left], position[right])
+        (same if decision == Judgement.Decision.SAME else different).append(pair)
+    result = cluster(len(ids), links, same=same, different=different)
+    return _assign(kind, ids, result.labels)
+
+
+@transaction.atomic
+def judgement_record(
+    *, left: EntityMention, right: EntityMention, decision: str, user: Any, note: str = ""
+) -> Judgement:
+    """Store an analyst's "same" / "not the same" and re-cluster the two entities."""
+    first, second = sorted((left, right), key=lambda mention: mention.pk)
+    judgement, _created = Judgement.objects.update_or_create(
+        left=first, right=second, defaults={"decision": decision, "decided_by": user, "note": note}
+    )
+    entities_recluster(_current_entities(first.pk, second.pk))
+    return judgement
+
+
+@transaction.atomic
+def judgement_undo(*, judgement: Judgement) -> None:
+    """Delete a judgement: the two mentions' entities are re-clustered without it."""
+    entities = _current_entities(judgement.left_id, judgement.right_id)
+    judgement.delete()
+    entities_recluster(entities)
+
+
+def _current_entities(*mention_ids: int) -> set[int]:
+    # Read afresh: the mention objects a caller holds may predate the last re-clustering.
+    return set(EntityMention.objects.filter(pk__in=mention_ids).values_list("entity_id", flat=True))

@@ -1,0 +1,239 @@
+"""Resolution in the database: full runs, judgements and undo, incremental through a worker."""
+
+from __future__ import annotations
+
+import csv
+import time
+from typing import Any
+
+import pandas as pd
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+
+from leads import services
+from leads.models import Edge, Entity, EntityKind, EntityMention, Judgement, MatchCandidate
+from leads.resolution.synthetic import linked_sets
+
+
+def person_items(source: Any, frame: pd.DataFrame) -> list[tuple[Any, str, dict[str, Any]]]:
+    items = []
+    for row in frame.to_dict("records"):
+        fields = {key: value for key, value in row.items() if key not in ("key", "source")}
+        items.append((source, f"person-{row['key']}", fields))
+    return items
+
+
+SMITHS = [
+    {
+        "first_name": "Johnathan",
+        "last_name": "Smith",
+        "date_of_birth": "1990-03-04",
+        "street": "12 Main Street",
+        "city": "Springfield",
+        "state": "IL",
+        "zip_code": "62704",
+    },
+    {
+        "first_name": "John",
+        "last_name": "Smith",
+        "date_of_birth": "1990-03-04",
+        "street": "12 Main St",
+        "city": "Springfield",
+        "state": "IL",
+        "zip_code": "62704",
+    },
+    {
+        "first_name": "Jon",
+        "last_name": "Smith",
+        "date_of_birth": "1990-04-03",
+        "street": "12 Main Street",
+        "city": "Springfield",
+        "state": "IL",
+        "zip_code": "62704",
+    },
+]
+
+
+@pytest.fixture
+def people(agency_a: Any) -> dict[str, EntityMention]:
+    left, right, _truth = linked_sets(150, seed=4)
+    services.mentions_bulk_add(
+        kind=EntityKind.PERSON, items=person_items(agency_a, pd.concat([left, right]))
+    )
+    smiths = services.mentions_bulk_add(
+        kind=EntityKind.PERSON,
+        items=[
+            (agency_a, role, fields)
+            for role, fields in zip(["purchaser", "possessor", "suspect"], SMITHS, strict=True)
+        ],
+    )
+    services.persons_resolve_all()
+    return {mention.role: EntityMention.objects.get(pk=mention.pk) for mention in smiths}
+
+
+def entity_of(mention: EntityMention) -> int:
+    return EntityMention.objects.get(pk=mention.pk).entity_id
+
+
+@pytest.mark.django_db
+def test_full_run_resolves_people_and_keeps_reasons(
+    people: dict[str, EntityMention], agency_a: Any
+) -> None:
+    assert (
+        entity_of(people["purchaser"])
+        == entity_of(people["possessor"])
+        == entity_of(people["suspect"])
+    )
+    pairs = sum(
+        entity_of(EntityMention.objects.get(key=f"portal.agency:{agency_a.pk}:person-a-{n}"))
+        == entity_of(EntityMention.objects.get(key=f"portal.agency:{agency_a.pk}:person-b-{n}"))
+        for n in range(150)
+    )
+    assert pairs >= 145
+    link = MatchCandidate.objects.filter(left=people["purchaser"], right=people["possessor"]).get()
+    assert link.decision == MatchCandidate.Decision.LINK
+    assert {reason["field"] for reason in link.reasons} >= {"first_name", "date_of_birth"}
+    # Entities are not left behind empty.
+    assert not Entity.objects.filter(kind=EntityKind.PERSON, mentions__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_not_the_same_splits_is_respected_by_reruns_and_undo_merges(
+    people: dict[str, EntityMention], owner: Any
+) -> None:
+    edge_target = Entity.objects.create(kind=EntityKind.FIREARM, label="gun")
+    Edge.objects.create(
+        source_id=entity_of(people["suspect"]), target=edge_target, kind="possessed"
+    )
+    judgement = services.judgement_record(
+        left=people["purchaser"],
+        right=people["suspect"],
+        decision=Judgement.Decision.DIFFERENT,
+        user=owner,
+    )
+    assert entity_of(people["purchaser"]) != entity_of(people["suspect"])
+    services.persons_resolve_all()
+    assert entity_of(people["purchaser"]) != entity_of(people["suspect"])
+    # The gun's edge still points at an entity holding one of the mentions.
+    edge = Edge.objects.get(target=edge_target)
+    assert EntityMention.objects.filter(entity_id=edge.source_id).exists()
+    services.judgement_undo(judgement=judgement)
+    assert entity_of(people["purchaser"]) == entity_of(people["suspect"])
+
+
+@pytest.mark.django_db
+def test_same_judgement_merges_and_undo_splits(
+    people: dict[str, EntityMention], agency_a: Any, owner: Any
+) -> None:
+    stranger = EntityMention.objects.get(key=f"portal.agency:{agency_a.pk}:person-a-7")
+    judgement = services.judgement_record(
+        left=people["possessor"], right=stranger, decision=Judgement.Decision.SAME, user=owner
+    )
+    assert entity_of(stranger) == entity_of(people["possessor"])
+    services.persons_resolve_all()
+    assert entity_of(stranger) == entity_of(people["possessor"])
+    services.judgement_undo(judgement=judgement)
+    assert entity_of(stranger) != entity_of(people["possessor"])
+    assert entity_of(people["purchaser"]) == entity_of(people["possessor"])
+
+
+def wait_until(check: Any, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise AssertionError("the worker did not resolve the mention in time")
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_new_mention_is_resolved_by_a_real_worker(
+    celery_worker: Any, agency_a: Any, agency_b: Any
+) -> None:
+    left, right, _truth = linked_sets(150, seed=4)
+    services.mentions_bulk_add(
+        kind=EntityKind.PERSON, items=person_items(agency_a, pd.concat([left, right]))
+    )
+    first = services.mentions_bulk_add(
+        kind=EntityKind.PERSON, items=[(agency_a, "purchaser", SMITHS[0])]
+    )[0]
+    services.persons_resolve_all()
+    with transaction.atomic():
+        newcomer = services.mention_add(
+            kind=EntityKind.PERSON, source_record=agency_b, role="suspect", fields=SMITHS[2]
+        )
+    wait_until(lambda: entity_of(newcomer) == entity_of(first))
+    newcomer.refresh_from_db()
+    assert newcomer.score is not None and newcomer.score >= 0.99
+    assert any(reason["field"] == "last_name" for reason in newcomer.reasons)
+
+
+@pytest.mark.django_db
+def test_firearms_with_a_serial_typo_resolve_in_a_full_run_and_incrementally(
+    agency_a: Any, owner: Any
+) -> None:
+    guns = services.mentions_bulk_add(
+        kind=EntityKind.FIREARM,
+        items=[
+            (
+                agency_a,
+                "purchase",
+                {"serial": "ABC12345", "manufacturer": "Smith & Wesson", "caliber": "9MM"},
+            ),
+            (
+                agency_a,
+                "recovered",
+                {"serial": "ABC-12354", "manufacturer": "S&W", "caliber": "9mm Luger"},
+            ),
+            (agency_a, "other", {"serial": "ABC12346", "manufacturer": "Glock", "caliber": "9MM"}),
+        ],
+    )
+    call_command("resolve", "--kind", "firearm")
+    assert entity_of(guns[0]) == entity_of(guns[1])
+    assert entity_of(guns[2]) != entity_of(guns[0])
+    late = services.mention_add(
+        kind=EntityKind.FIREARM,
+        source_record=agency_a,
+        role="test-fire",
+        fields={"serial": "ABC1245", "manufacturer": "Smith and Wesson Inc.", "caliber": "9"},
+    )
+    assert services.mention_resolve(mention_id=late.pk) == "link"
+    assert entity_of(late) == entity_of(guns[0])
+    # "Not the same" on a firearm pair splits it on the next run.
+    services.judgement_record(
+        left=guns[0], right=guns[1], decision=Judgement.Decision.DIFFERENT, user=owner
+    )
+    call_command("resolve", "--kind", "firearm")
+    assert entity_of(guns[0]) != entity_of(guns[1])
+
+
+@pytest.mark.django_db
+def test_dealers_resolve_by_ffl_number(agency_a: Any) -> None:
+    dealers = services.mentions_bulk_add(
+        kind=EntityKind.DEALER,
+        items=[
+            (agency_a, "seller-1", {"ffl": "9-33-012-01-5K-12345", "name": "Gun Shop"}),
+            (agency_a, "seller-2", {"ffl": "933012016C12345", "name": "GUN SHOP LLC"}),
+            (agency_a, "seller-3", {"ffl": "9-33-012-01-5K-54321", "name": "Other"}),
+        ],
+    )
+    call_command("resolve", "--kind", "dealer")
+    assert entity_of(dealers[0]) == entity_of(dealers[1]) != entity_of(dealers[2])
+
+
+@pytest.mark.django_db
+def test_export_entities_writes_one_row_per_mention(
+    people: dict[str, EntityMention], agency_a: Any, tmp_path: Any
+) -> None:
+    out = tmp_path / "persons.csv"
+    call_command("export_entities", "--kind", "person", "--out", str(out))
+    rows = list(csv.DictReader(out.open()))
+    assert len(rows) == 303
+    assert set(rows[0]) == {"entity_id", "source", "source_record", "role"}
+    smiths = [row for row in rows if row["role"] in ("purchaser", "possessor", "suspect")]
+    assert {row["entity_id"] for row in smiths} == {str(entity_of(people["purchaser"]))}
+    assert {(row["source"], row["source_record"]) for row in smiths} == {
+        ("agency", str(agency_a.pk))
+    }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 from django.db import models
+from django.db.models.functions import Upper
 from django.urls import reverse
 
 from portal.incidents.choices import AlertType, LinkRule, PersonRole, ReceivedVia
@@ -80,7 +81,21 @@ class Incident(AgencyOwned, SourceRecord):
         indexes = [
             models.Index(fields=["agency", "occurred_at"], name="incident_agency_time"),
             models.Index(fields=["agency", "occurred_date"], name="incident_agency_date"),
+            # Linking looks up the date-only incidents of an alert's day.
+            models.Index(
+                fields=["agency", "occurred_date"],
+                condition=models.Q(occurred_at__isnull=True),
+                name="incident_date_only",
+            ),
             models.Index(fields=["latitude", "longitude"], name="incident_lat_lon"),
+            # The list's order: its first page is read off the index, not sorted.
+            models.Index(
+                fields=["-occurred_date", "-occurred_at", "incident_number"],
+                name="incident_list_order",
+            ),
+            # The list's exact filters (iexact compares upper-cased text).
+            models.Index(Upper("district"), name="incident_district_upper"),
+            models.Index(Upper("beat"), name="incident_beat_upper"),
         ]
 
     def __str__(self) -> str:
@@ -176,6 +191,14 @@ class ShotSpotterAlert(AgencyOwned, SourceRecord):
             models.Index(fields=["agency", "fired_at"], name="alert_agency_time"),
             models.Index(fields=["agency", "fired_date"], name="alert_agency_date"),
             models.Index(fields=["latitude", "longitude"], name="alert_lat_lon"),
+            models.Index(fields=["-fired_date", "-fired_at", "source_id"], name="alert_list_order"),
+            # The list's exact filters (iexact compares upper-cased text).
+            models.Index(Upper("source_id"), name="alert_source_id_upper"),
+            models.Index(Upper("coverage_area"), name="alert_coverage_area_upper"),
+            models.Index(fields=["alert_type"], name="alert_type"),
+            # The live view: the last 24 hours of every agency the user may see.
+            models.Index(fields=["fired_at"], name="alert_fired_at"),
+            models.Index(fields=["received_via"], name="alert_received_via"),
         ]
 
     def __str__(self) -> str:

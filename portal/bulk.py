@@ -1,0 +1,235 @@
+"""Fast bulk writes through PostgreSQL COPY, for the demo generator and the benchmarks.
+
+`copy_rows(Model, fields, rows)` streams any iterable of row tuples into the
+model's table with one `COPY ... FROM STDIN` (text format), encoding each
+value the way the column expects: NULL as `\\N`, text with backslash, tab,
+newline and carriage return escaped, aware timestamps in ISO form with their
+offset, JSON through Django's encoder. Rows are produced lazily and sent in
+chunks of about a megabyte, so memory stays flat however many rows there are.
+
+Columns left out of `fields` get what `bulk_create` would give them: the
+field's default (`auto_now`/`auto_now_add` get the time of the call), NULL
+for a nullable field without a default, and the database's identity for the
+primary key. Rows that later rows refer to (incidents before their persons)
+take their ids from `reserve_ids(Model, n)`, which draws them from the
+table's own sequence: nothing is reset, and concurrent writers keep working.
+
+Not for user input paths: importers validate row by row and go through the
+ORM; this is for generated data whose shape the caller controls.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import io
+import json
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connections, models, transaction
+from django.utils import timezone
+
+CHUNK_BYTES = 1 << 20
+
+# COPY text format: backslash first, then the characters that end a value or a row.
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+NULL = "\\N"
+
+
+def _text(value: Any) -> str:
+    text = str(value)
+    if "\x00" in text:
+        raise ValueError("PostgreSQL text cannot hold a NUL character")
+    return text.translate(_ESCAPES)
+
+
+def _timestamp(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        if timezone.is_naive(value):
+            # What Django's DateTimeField does with a naive value under USE_TZ.
+            value = timezone.make_aware(value, timezone.get_default_timezone())
+        return value.isoformat()
+    return _text(value)
+
+
+def _date(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        raise ValueError(f"a date column was given a datetime: {value!r}")
+    return value.isoformat() if isinstance(value, dt.date) else _text(value)
+
+
+def _boolean(value: Any) -> str:
+    return "t" if value else "f"
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, bool):
+        raise ValueError(f"a numeric column was given a boolean: {value!r}")
+    if isinstance(value, float | int | decimal.Decimal):
+        return str(value)
+    return _text(value)
+
+
+def _binary(value: Any) -> str:
+    # bytea hex input; the backslash itself is escaped for the text format.
+    return "\\\\x" + bytes(value).hex()
+
+
+def _converter(field: models.Field[Any, Any]) -> Callable[[Any], str]:
+    """How one column's Python value becomes COPY text (NULL handled by the caller)."""
+    if isinstance(field, models.ForeignKey):
+        return _converter(field.target_field)
+    if isinstance(field, models.JSONField):
+        encoder = field.encoder or DjangoJSONEncoder
+        return lambda value: _text(json.dumps(value, cls=encoder, ensure_ascii=False))
+    if isinstance(field, models.BooleanField):
+        return _boolean
+    if isinstance(field, models.DateTimeField):
+        return _timestamp
+    if isinstance(field, models.DateField):
+        return _date
+    if isinstance(field, models.BinaryField):
+        return _binary
+    if isinstance(field, models.UUIDField):
+        return lambda value: str(value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
+    if isinstance(field, models.IntegerField | models.FloatField | models.DecimalField):
+        return _number
+    return _text
+
+
+def _concrete_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or not field.concrete:
+        raise ValueError(f"{model.__name__}.{name} is not a column")
+    return field
+
+
+def _defaults(
+    model: type[models.Model], given: set[str]
+) -> list[tuple[models.Field[Any, Any], Any]]:
+    """The columns the caller left out that need a value COPY would not give them."""
+    now = timezone.now()
+    filled = []
+    for field in model._meta.concrete_fields:
+        if field.primary_key or field.name in given or field.attname in given:
+            continue
+        if field.db_default is not models.NOT_PROVIDED:
+            continue  # the database fills it in
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            filled.append((field, now))
+        elif field.has_default() or not field.null:
+            filled.append((field, field.get_default()))
+    return filled
+
+
+class _RowStream(io.RawIOBase):
+    """A readable file of COPY text produced from the rows on demand."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self._buffer = b""
+        self.rows = 0
+        self.error: Exception | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        size = CHUNK_BYTES if size is None or size < 0 else max(size, 1)
+        parts = [self._buffer]
+        length = len(self._buffer)
+        try:
+            for line in self._lines:
+                encoded = line.encode()
+                parts.append(encoded)
+                length += len(encoded)
+                self.rows += 1
+                if length >= size:
+                    break
+        except Exception as exc:
+            self.error = exc
+            raise
+        data = b"".join(parts)
+        self._buffer = data[size:]
+        return data[:size]
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def copy_rows(
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    using: str = "default",
+) -> int:
+    """COPY `rows` (tuples in the order of `fields`) into `model`'s table; returns the count.
+
+    `fields` are field names or attnames ("agency" or "agency_id", both take
+    the id). Include "id" only with ids from reserve_ids().
+    """
+    chosen = [_concrete_field(model, name) for name in fields]
+    if len({field.column for field in chosen}) != len(chosen):
+        raise ValueError("a column is named twice")
+    defaults = _defaults(model, {name for name in fields})
+    converters = [_converter(field) for field in chosen]
+    constant = "".join(
+        "\t" + (NULL if value is None else _converter(field)(value)) for field, value in defaults
+    )
+    width = len(chosen)
+
+    def lines() -> Iterator[str]:
+        for row in rows:
+            if len(row) != width:
+                raise ValueError(f"row has {len(row)} values for {width} fields: {row!r}")
+            yield (
+                "\t".join(
+                    NULL if value is None else convert(value)
+                    for convert, value in zip(converters, row, strict=True)
+                )
+                + constant
+                + "\n"
+            )
+
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in [*chosen, *(f for f, _ in defaults)])
+    sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
+    stream = _RowStream(lines())
+    # A savepoint: a refused row leaves nothing of this copy and the transaction usable.
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        try:
+            cursor.cursor.copy_expert(sql, stream, size=CHUNK_BYTES)
+        except Exception:
+            if stream.error is not None:
+                raise stream.error from None  # the row's own error, not psycopg2's wrapper
+            raise
+    return stream.rows
+
+
+def reserve_ids(model: type[models.Model], count: int, *, using: str = "default") -> list[int]:
+    """`count` fresh primary keys from the table's own sequence, for rows written by copy_rows."""
+    if count <= 0:
+        return []
+    pk = model._meta.pk
+    assert pk is not None
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, pk.column, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def analyze(*model_list: type[models.Model], using: str = "default") -> None:
+    """Refresh the planner's statistics after a big copy (autovacuum waits for the commit)."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        for model in model_list:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

@@ -1,0 +1,144 @@
+"""COPY-based bulk writes on the real database: escaping, NULLs, time zones, JSON, ids."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+import pytest
+
+from portal.bulk import copy_rows, reserve_ids
+from portal.incidents.models import Incident, IncidentPerson
+from portal.models import Job
+from tests.incidents.factories import IncidentFactory
+
+pytestmark = pytest.mark.django_db
+
+NASTY = [
+    "plain",
+    "comma, separated",
+    "double \"quoted\" and 'single'",
+    "two\nlines",
+    "carriage\r\nreturn",
+    "back\\slash and \\N and \\t literally",
+    "tab\there",
+    "",
+    "ünïcödé — 東京 — 🔫",
+    "\\",
+    "trailing backslash\\",
+]
+FIELDS = ["agency", "incident_number", "occurred_date", "latitude", "longitude", "narrative"]
+
+
+def _row(agency, number, narrative, **extra):
+    return (agency.pk, number, dt.date(2024, 5, 1), 39.29, -76.61, narrative)
+
+
+def test_text_values_arrive_exactly_as_given(agency_a):
+    rows = [_row(agency_a, f"N{i}", text) for i, text in enumerate(NASTY)]
+    assert copy_rows(Incident, FIELDS, rows) == len(NASTY)
+    stored = dict(Incident.objects.values_list("incident_number", "narrative"))
+    assert stored == {f"N{i}": text for i, text in enumerate(NASTY)}
+
+
+def test_null_and_empty_string_stay_different(agency_a):
+    copy_rows(
+        Incident,
+        [*FIELDS, "occurred_at", "reported_at", "coordinate_decimals"],
+        [
+            (*_row(agency_a, "A", ""), None, None, None),
+            (*_row(agency_a, "B", "\\N"), None, None, 3),
+        ],
+    )
+    a = Incident.objects.get(incident_number="A")
+    b = Incident.objects.get(incident_number="B")
+    assert a.narrative == "" and a.occurred_at is None and a.coordinate_decimals is None
+    # The two characters backslash-N are text, not NULL.
+    assert b.narrative == "\\N" and b.coordinate_decimals == 3
+
+
+def test_left_out_columns_get_model_defaults(agency_a):
+    before = dt.datetime.now(dt.UTC)
+    copy_rows(Incident, FIELDS, [_row(agency_a, "D", "x")])
+    incident = Incident.objects.get(incident_number="D")
+    assert incident.offense == "" and incident.killed == 0 and incident.location_uncertainty_m == 0
+    assert incident.occurred_date_only is False and incident.source_file_id is None
+    assert incident.created_at >= before - dt.timedelta(seconds=5)
+    assert incident.updated_at == incident.created_at
+
+
+def test_timestamps_keep_their_instant_whatever_the_zone(agency_a, settings):
+    chicago = zoneinfo.ZoneInfo("America/Chicago")
+    aware = dt.datetime(2024, 3, 10, 1, 59, 30, 123456, tzinfo=chicago)  # before the DST jump
+    utc = dt.datetime(2024, 11, 3, 6, 30, tzinfo=dt.UTC)
+    naive = dt.datetime(2024, 7, 4, 21, 15)  # read in the default zone, as Django would
+    copy_rows(
+        Incident,
+        [*FIELDS, "occurred_at"],
+        [
+            (*_row(agency_a, "T1", ""), aware),
+            (*_row(agency_a, "T2", ""), utc),
+            (*_row(agency_a, "T3", ""), naive),
+        ],
+    )
+    stored = dict(Incident.objects.values_list("incident_number", "occurred_at"))
+    assert stored["T1"] == aware and stored["T1"].microsecond == 123456
+    assert stored["T2"] == utc
+    default_zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    assert stored["T3"] == naive.replace(tzinfo=default_zone)
+
+
+def test_json_booleans_and_unicode_in_json(agency_a):
+    result = {"rows": 3, "note": 'quote " tab \t newline \n back \\', "nested": [1, None, True]}
+    copy_rows(
+        Job,
+        ["agency", "kind", "label", "params", "result", "progress_total"],
+        [
+            (agency_a.pk, "bench", "München, café", {}, result, 7),
+            (agency_a.pk, "bench", "second", {"when": dt.date(2024, 1, 2)}, {}, 0),
+        ],
+    )
+    first, second = Job.objects.order_by("pk")
+    assert first.result == result and first.params == {} and first.label == "München, café"
+    assert first.progress_total == 7 and first.status == "pending"
+    assert second.params == {"when": "2024-01-02"}
+
+
+def test_reserved_ids_let_later_rows_refer_to_earlier_ones(agency_a):
+    existing = IncidentFactory(agency=agency_a)
+    ids = reserve_ids(Incident, 3)
+    assert len(set(ids)) == 3 and all(pk > existing.pk for pk in ids)
+    copy_rows(
+        Incident,
+        ["id", *FIELDS],
+        [(pk, *_row(agency_a, f"R{pk}", "")) for pk in ids],
+    )
+    copy_rows(
+        IncidentPerson,
+        ["agency", "incident_id", "role", "last_name", "person_key", "fatal", "age"],
+        [(agency_a.pk, pk, "victim", f"O'NEIL\t{pk}", "k", None, 30) for pk in ids],
+    )
+    assert sorted(IncidentPerson.objects.values_list("incident_id", flat=True)) == sorted(ids)
+    # The sequence was advanced, not reset: the ORM's next row gets a fresh id.
+    after = IncidentFactory(agency=agency_a)
+    assert after.pk > max(ids)
+    assert IncidentPerson.objects.filter(fatal__isnull=True).count() == 3
+
+
+def test_a_generator_of_many_rows_streams_in_chunks(agency_a):
+    def rows():
+        for index in range(25_000):
+            yield _row(agency_a, f"G{index:06d}", "x" * (index % 97))
+
+    assert copy_rows(Incident, FIELDS, rows()) == 25_000
+    assert Incident.objects.count() == 25_000
+    assert Incident.objects.get(incident_number="G024999").narrative == "x" * (24_999 % 97)
+
+
+def test_bad_rows_are_refused(agency_a):
+    with pytest.raises(ValueError, match="NUL"):
+        copy_rows(Incident, FIELDS, [_row(agency_a, "X", "nul\x00inside")])
+    with pytest.raises(ValueError, match="values for"):
+        copy_rows(Incident, FIELDS, [(agency_a.pk, "short")])
+    with pytest.raises(ValueError, match="not a column"):
+        copy_rows(Incident, ["persons"], [])

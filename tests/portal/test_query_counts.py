@@ -1,0 +1,83 @@
+"""Platform pages and API lists: pinned query counts that do not grow with the rows."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.models import AuditEvent
+from tests.conftest import login
+from tests.factories import AgencyFactory, JobFactory, SharingAgreementFactory, UserFactory
+from tests.query_counts import assert_flat_query_count
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin(agency_a):
+    return UserFactory(username="admin-a", agency=agency_a, role="admin")
+
+
+@pytest.fixture
+def admin_client(client, admin):
+    return login(client, admin)
+
+
+def _jobs(agency, user, kind="test"):
+    def grow(n):
+        for _ in range(n):
+            JobFactory(agency=agency, created_by=user, kind=kind, result={"created": 3})
+
+    return grow
+
+
+def test_dashboard(admin_client, admin, agency_a):
+    def grow(n):
+        _jobs(agency_a, admin)(n)
+        for _ in range(n):
+            SharingAgreementFactory(owner=agency_a, partner=AgencyFactory())
+
+    assert_flat_query_count(admin_client, "/", grow, max_queries=7)
+
+
+def test_job_list(admin_client, admin, agency_a):
+    assert_flat_query_count(admin_client, "/jobs/", _jobs(agency_a, admin), max_queries=5)
+
+
+def test_import_index(admin_client, admin, agency_a):
+    assert_flat_query_count(
+        admin_client, "/imports/", _jobs(agency_a, admin, kind="incidents"), max_queries=5
+    )
+
+
+def test_audit_list(admin_client, admin, agency_a):
+    def grow(n):
+        for index in range(n):
+            AuditEvent.objects.create(
+                actor=admin,
+                actor_username=admin.username,
+                agency=agency_a,
+                event_type="view",
+                object_type="incidents.incident",
+                object_id=str(index),
+                detail={"n": index},
+            )
+
+    assert_flat_query_count(admin_client, "/audit/", grow, max_queries=7)
+
+
+def test_user_list(admin_client, agency_a):
+    def grow(n):
+        for _ in range(n):
+            UserFactory(agency=agency_a)
+
+    assert_flat_query_count(admin_client, "/users/", grow, max_queries=5)
+
+
+@pytest.mark.parametrize("url", ["/api/v1/jobs/", "/api/v1/agencies/"])
+def test_api_lists(admin_client, admin, agency_a, url):
+    def grow(n):
+        _jobs(agency_a, admin)(n)
+        for _ in range(n):
+            SharingAgreementFactory(owner=AgencyFactory(), partner=agency_a)
+
+    assert_flat_query_count(admin_client, url, grow, max_queries=5)

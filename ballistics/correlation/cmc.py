@@ -28,7 +28,7 @@ class CMCParams:
     ccf_threshold: float = 0.5
     translation_threshold_um: float = 75.0
     angle_step: float = 3.0
-    angle_window: float = 9.0  # searched either side of each coarse rotation estimate
+    angle_window: float = 15.0  # searched either side of each coarse rotation estimate
     min_overlap: float = 0.5  # least overlap (fraction of the cell's points) at a shift
 
 
@@ -96,10 +96,10 @@ class CellBank:
         for grid_row in range(params.grid):
             for grid_col in range(params.grid):
                 top, left = grid_row * cell, grid_col * cell
-                block_mask = self.mask[top:top + cell, left:left + cell]
+                block_mask = self.mask[top : top + cell, left : left + cell]
                 if block_mask.mean() < params.min_valid:
                     continue
-                block = np.where(block_mask, square[top:top + cell, left:left + cell], 0.0)
+                block = np.where(block_mask, square[top : top + cell, left : left + cell], 0.0)
                 values = block[block_mask]
                 block = np.where(block_mask, (block - values.mean()) / (values.std() or 1.0), 0)
                 positions.append((grid_row, grid_col, top, left))
@@ -119,8 +119,9 @@ class CellBank:
         values = np.where(other.mask, other.heights, 0.0)
         if angle:
             rotated = ndimage.rotate(values, angle, reshape=False, order=1, mode="constant")
-            weight = ndimage.rotate(other.mask.astype(np.float64), angle, reshape=False,
-                                    order=1, mode="constant")
+            weight = ndimage.rotate(
+                other.mask.astype(np.float64), angle, reshape=False, order=1, mode="constant"
+            )
             keep = weight > 0.5
             with np.errstate(invalid="ignore", divide="ignore"):
                 values = np.where(keep, rotated / np.maximum(weight, 1e-9), 0.0)
@@ -135,8 +136,8 @@ class CellBank:
         rows, cols = min(values.shape[0], self.side), min(values.shape[1], self.side)
         offset_r = pad + (self.side - rows) // 2
         offset_c = pad + (self.side - cols) // 2
-        canvas_v[offset_r:offset_r + rows, offset_c:offset_c + cols] = values[:rows, :cols]
-        canvas_m[offset_r:offset_r + rows, offset_c:offset_c + cols] = mask[:rows, :cols]
+        canvas_v[offset_r : offset_r + rows, offset_c : offset_c + cols] = values[:rows, :cols]
+        canvas_m[offset_r : offset_r + rows, offset_c : offset_c + cols] = mask[:rows, :cols]
         tops = np.array([p[2] for p in self.positions])
         lefts = np.array([p[3] for p in self.positions])
         index_r = tops[:, None] + np.arange(self.window)[None, :]
@@ -156,14 +157,16 @@ class CellBank:
         spec_v = fft.rfft2(win_v, s=self.fft_shape)
         spec_vv = fft.rfft2(win_v * win_v, s=self.fft_shape)
         spec_mr = fft.rfft2(win_m, s=self.fft_shape)
-        stack = np.stack([
-            self.spec_m * spec_mr,  # overlap count
-            self.spec_t * spec_mr,  # sum of template over overlap
-            self.spec_m * spec_v,  # sum of window over overlap
-            self.spec_tt * spec_mr,
-            self.spec_m * spec_vv,
-            self.spec_t * spec_v,
-        ])
+        stack = np.stack(
+            [
+                self.spec_m * spec_mr,  # overlap count
+                self.spec_t * spec_mr,  # sum of template over overlap
+                self.spec_m * spec_v,  # sum of window over overlap
+                self.spec_tt * spec_mr,
+                self.spec_m * spec_vv,
+                self.spec_t * spec_v,
+            ]
+        )
         count, sum_t, sum_v, sum_tt, sum_vv, sum_tv = fft.irfft2(stack, s=self.fft_shape)
         shifts = self.window - self.cell + 1  # valid (non-wrapping) shifts per axis
         sl = (slice(None), slice(None), slice(0, shifts), slice(0, shifts))
@@ -186,8 +189,9 @@ class CellBank:
         return best_c - pad, best_r - pad, best
 
 
-def _consensus(dx: np.ndarray, dy: np.ndarray, ccf: np.ndarray, params: CMCParams,
-               threshold_px: float) -> tuple[int, np.ndarray, float, float]:
+def _consensus(
+    dx: np.ndarray, dy: np.ndarray, ccf: np.ndarray, params: CMCParams, threshold_px: float
+) -> tuple[int, np.ndarray, float, float]:
     """Cells agreeing with the translation most high-correlation cells agree on."""
     strong = ccf >= params.ccf_threshold
     if not strong.any():
@@ -199,8 +203,7 @@ def _consensus(dx: np.ndarray, dy: np.ndarray, ccf: np.ndarray, params: CMCParam
     support[~strong] = -1
     centre = int(np.argmax(support))
     members = strong & near[centre]
-    return int(members.sum()), members, float(np.median(dx[members])), float(
-        np.median(dy[members]))
+    return int(members.sum()), members, float(np.median(dx[members])), float(np.median(dy[members]))
 
 
 def one_way(reference: CellBank, other: CellBank, angles: list[float]) -> OneWay:
@@ -219,12 +222,21 @@ def one_way(reference: CellBank, other: CellBank, angles: list[float]) -> OneWay
         if best is None or (count, quality) > best:
             best = (count, quality)
             cells = [
-                Cell(row=p[0], column=p[1], top=p[2], left=p[3], dx=int(dx[i]), dy=int(dy[i]),
-                     ccf=float(ccf[i]), congruent=bool(members[i]))
+                Cell(
+                    row=p[0],
+                    column=p[1],
+                    top=p[2],
+                    left=p[3],
+                    dx=int(dx[i]),
+                    dy=int(dy[i]),
+                    ccf=float(ccf[i]),
+                    congruent=bool(members[i]),
+                )
                 for i, p in enumerate(reference.positions)
             ]
-            best_result = OneWay(count=count, angle=angle, dx=mdx, dy=mdy, cells=cells,
-                                 cell_size=reference.cell)
+            best_result = OneWay(
+                count=count, angle=angle, dx=mdx, dy=mdy, cells=cells, cell_size=reference.cell
+            )
     assert best_result is not None
     return best_result
 
@@ -244,5 +256,4 @@ def pair_score(a: CellBank, b: CellBank, estimates: list[float]) -> PairScore:
     """Symmetric CMC score: a's cells on b rotated by theta, and b's cells on a by -theta."""
     forward = one_way(a, b, angle_grid(estimates, a.params))
     backward = one_way(b, a, angle_grid([-e for e in estimates], b.params))
-    return PairScore(score=(forward.count + backward.count) / 2, forward=forward,
-                     backward=backward)
+    return PairScore(score=(forward.count + backward.count) / 2, forward=forward, backward=backward)

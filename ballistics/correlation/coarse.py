@@ -15,10 +15,18 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from ballistics.correlation.preprocess import COARSE_RESOLUTION_UM, Prepared, resample
+from ballistics.correlation.preprocess import (
+    COARSE_RESOLUTION_UM,
+    Prepared,
+    masked_gaussian,
+    resample,
+)
 
 ANGLES = 180  # 2 degree steps
 RINGS = 24
+# The signature keeps only the broader marks: a rotation estimate from them is far
+# less sensitive to a small error in the centre than one from the finest marks.
+SMOOTHING_UM = 75.0
 
 
 @dataclass
@@ -52,6 +60,7 @@ def polar(heights: np.ndarray, rings: int = RINGS, angles: int = ANGLES) -> np.n
 def signature(prepared: Prepared) -> Signature:
     """The stored coarse signature of a preprocessed surface."""
     heights = resample(prepared.heights, prepared.resolution_um, COARSE_RESOLUTION_UM)
+    heights = masked_gaussian(heights, SMOOTHING_UM / COARSE_RESOLUTION_UM)
     rings = polar(heights)
     # Each ring zero-mean over its measured points so that no ring dominates.
     for ring in rings:

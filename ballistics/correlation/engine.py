@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -69,7 +69,7 @@ def _fine(args: tuple[ScanFeatures, list[ScanFeatures], list[int]]) -> list[cmc.
 def rank(
     query: ScanFeatures,
     gallery_signatures: np.ndarray,
-    load: callable,  # type: ignore[valid-type]
+    load: Callable[[int], ScanFeatures],
     *,
     shortlist: int = 40,
     processes: int = 1,
@@ -99,8 +99,10 @@ def rank(
         for i, r in zip(chosen, results, strict=True)
     ]
     candidates.sort(key=lambda c: (-(c.score or 0.0), -c.coarse_score))
-    rest = [Candidate(index=int(i), coarse_score=float(scores[i]), score=None)
-            for i in order[shortlist:]]
+    rest = [
+        Candidate(index=int(i), coarse_score=float(scores[i]), score=None)
+        for i in order[shortlist:]
+    ]
     return candidates + rest
 
 
@@ -108,14 +110,18 @@ def _pair_chunk(args: tuple[list[ScanFeatures], list[tuple[int, int]]]) -> list[
     scans, pairs = args
     banks = [s.bank() for s in scans]
     return [
-        cmc.pair_score(banks[i], banks[j],
-                       coarse.candidate_angles(scans[i].signature, scans[j].signature, PEAKS)).score
+        cmc.pair_score(
+            banks[i],
+            banks[j],
+            coarse.candidate_angles(scans[i].signature, scans[j].signature, PEAKS),
+        ).score
         for i, j in pairs
     ]
 
 
-def all_pairs(scans: Sequence[ScanFeatures], processes: int | None = None
-              ) -> dict[tuple[int, int], float]:
+def all_pairs(
+    scans: Sequence[ScanFeatures], processes: int | None = None
+) -> dict[tuple[int, int], float]:
     """CMC score of every unordered pair (i < j), split over `processes` processes."""
     pairs = list(itertools.combinations(range(len(scans)), 2))
     processes = processes or min(2, os.cpu_count() or 1)

@@ -51,8 +51,12 @@ def level(heights: np.ndarray) -> np.ndarray:
 
 
 def remove_firing_pin(
-    heights: np.ndarray, resolution_um: float, *, margin_um: float = 50.0,
-    radius_um: float | None = None, centre: tuple[float, float] | None = None,
+    heights: np.ndarray,
+    resolution_um: float,
+    *,
+    margin_um: float = 50.0,
+    radius_um: float | None = None,
+    centre: tuple[float, float] | None = None,
 ) -> np.ndarray:
     """Mask out the firing-pin impression (and a margin around it).
 
@@ -64,18 +68,22 @@ def remove_firing_pin(
     """
     mask = np.isfinite(heights)
     result = heights.copy()
-    margin = max(1, int(round(margin_um / resolution_um)))
+    margin = max(1, round(margin_um / resolution_um))
     if radius_um is not None and centre is not None:
         rows, cols = np.indices(heights.shape)
         radius = radius_um / resolution_um + margin
         result[(rows - centre[0]) ** 2 + (cols - centre[1]) ** 2 <= radius**2] = np.nan
         return result
     holes, count = ndimage.label(~mask)
-    border = set(np.unique(np.concatenate(
-        [holes[0], holes[-1], holes[:, 0], holes[:, -1]])).tolist())
+    border = set(
+        np.unique(np.concatenate([holes[0], holes[-1], holes[:, 0], holes[:, -1]])).tolist()
+    )
     sizes = ndimage.sum(np.ones_like(holes), holes, index=np.arange(1, count + 1))
-    interior = [(size, label) for label, size in zip(range(1, count + 1), sizes, strict=True)
-                if label not in border]
+    interior = [
+        (size, label)
+        for label, size in zip(range(1, count + 1), sizes, strict=True)
+        if label not in border
+    ]
     if interior and max(interior)[0] > 0.01 * mask.size:
         pin = holes == max(interior)[1]
     else:
@@ -92,7 +100,7 @@ def remove_firing_pin(
     return result
 
 
-def _masked_gaussian(heights: np.ndarray, sigma: float) -> np.ndarray:
+def masked_gaussian(heights: np.ndarray, sigma: float) -> np.ndarray:
     """Gaussian smoothing that ignores missing points (normalised convolution)."""
     mask = np.isfinite(heights)
     filled = np.where(mask, heights, 0.0)
@@ -104,14 +112,18 @@ def _masked_gaussian(heights: np.ndarray, sigma: float) -> np.ndarray:
     return out
 
 
-def band_pass(heights: np.ndarray, resolution_um: float, *,
-              low_cutoff_um: float = LOW_CUTOFF_UM,
-              high_cutoff_um: float = HIGH_CUTOFF_UM) -> np.ndarray:
+def band_pass(
+    heights: np.ndarray,
+    resolution_um: float,
+    *,
+    low_cutoff_um: float = LOW_CUTOFF_UM,
+    high_cutoff_um: float = HIGH_CUTOFF_UM,
+) -> np.ndarray:
     """Gaussian band-pass: keep wavelengths between the two cutoffs (NaN preserved)."""
     short = _SIGMA_PER_CUTOFF * low_cutoff_um / resolution_um
     long = _SIGMA_PER_CUTOFF * high_cutoff_um / resolution_um
-    smoothed = _masked_gaussian(heights, short) if short >= 0.3 else heights
-    return smoothed - _masked_gaussian(heights, long)
+    smoothed = masked_gaussian(heights, short) if short >= 0.3 else heights
+    return smoothed - masked_gaussian(heights, long)
 
 
 def resample(heights: np.ndarray, resolution_um: float, target_um: float) -> np.ndarray:
@@ -155,7 +167,7 @@ def crop_to_data(heights: np.ndarray) -> np.ndarray:
     out = np.full((side, side), np.nan)
     row0 = (side - (bottom - top)) // 2
     col0 = (side - (right - left)) // 2
-    out[row0:row0 + bottom - top, col0:col0 + right - left] = heights[top:bottom, left:right]
+    out[row0 : row0 + bottom - top, col0 : col0 + right - left] = heights[top:bottom, left:right]
     return out
 
 

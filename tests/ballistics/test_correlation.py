@@ -9,7 +9,7 @@ import pytest
 from scipy import ndimage
 
 from ballistics.correlation import cmc, coarse, engine, preprocess
-from ballistics.x3p import Surface, read_x3p
+from ballistics.x3p import read_x3p
 from tests.ballistics.data import fadul_dir
 
 RES = 25.0  # micrometres per pixel of the constructed surfaces
@@ -90,8 +90,7 @@ def test_prepare_real_scan_gives_standardised_square_surface() -> None:
 
 
 @pytest.mark.parametrize(("shift", "angle"), [((0, 0), 0.0), ((3, -2), 0.0), ((2, 4), 12.0)])
-def test_congruence_recovers_known_shift_and_rotation(shift: tuple[int, int],
-                                                       angle: float) -> None:
+def test_congruence_recovers_known_shift_and_rotation(shift: tuple[int, int], angle: float) -> None:
     reference = _texture(1)
     rng = np.random.default_rng(7)
     moved = np.where(np.isfinite(reference), reference, 0.0)
@@ -100,8 +99,7 @@ def test_congruence_recovers_known_shift_and_rotation(shift: tuple[int, int],
     moved = moved + rng.normal(scale=0.3, size=moved.shape)
     mask = ndimage.rotate(np.isfinite(reference).astype(float), -angle, reshape=False, order=1)
     moved[ndimage.shift(mask, (shift[1], shift[0]), order=1) < 0.5] = np.nan
-    result = cmc.one_way(_bank(reference), _bank(moved),
-                         cmc.angle_grid([angle], cmc.CMCParams()))
+    result = cmc.one_way(_bank(reference), _bank(moved), cmc.angle_grid([angle], cmc.CMCParams()))
     assert result.angle == pytest.approx(angle)
     assert (result.dx, result.dy) == pytest.approx(shift, abs=1)
     congruent = [cell for cell in result.cells if cell.congruent]

@@ -28,6 +28,10 @@ class ImportCommand(BaseCommand):
                 help=option.help_text or option.label,
             )
 
+    def extra_options(self, options: dict[str, Any], agency: Agency) -> dict[str, Any]:
+        """Job options from a subclass's own arguments (JSON-serialisable)."""
+        return {}
+
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
         if not path.is_file():
@@ -35,7 +39,10 @@ class ImportCommand(BaseCommand):
         agency = Agency.objects.filter(ori=options["agency"].strip().upper()).first()
         if agency is None:
             raise CommandError(f"No agency with ORI {options['agency']}")
-        flags = {opt.name: bool(options.get(opt.name)) for opt in importer_for(self.kind).options}
+        flags: dict[str, Any] = {
+            opt.name: bool(options.get(opt.name)) for opt in importer_for(self.kind).options
+        }
+        flags.update(self.extra_options(options, agency))
         job = import_run_now(agency=agency, kind=self.kind, path=path, options=flags)
         result = job.result or {}
         for key, value in result.items():

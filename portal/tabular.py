@@ -65,17 +65,74 @@ def row_hash(cells: Mapping[str, str]) -> str:
 
 
 def read_table(path: Path, *, sheets: list[str] | None = None) -> Iterator[Row]:
-    """Yield the rows of a CSV or XLSX file (every sheet of a workbook, in order).
+    """Yield the rows of a CSV, XLSX or GeoJSON file (every sheet of a workbook, in order).
 
     Cells are strings, stripped; blank rows are skipped. XLSX dates become
-    ISO 8601 strings so every importer parses one representation.
+    ISO 8601 strings so every importer parses one representation. A GeoJSON
+    feature is a row of its properties plus `latitude` and `longitude` cells
+    from its point geometry (blank when it has none).
     """
     with path.open("rb") as handle:
-        head = handle.read(4)
-    if head == XLSX_MAGIC:
+        head = handle.read(64)
+    if head[:4] == XLSX_MAGIC:
         yield from _read_xlsx(path, sheets)
+    elif head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        yield from _read_geojson(path)
     else:
         yield from _read_csv(path)
+
+
+def _read_geojson(path: Path) -> Iterator[Row]:
+    try:
+        data = json.loads(_decode(path.read_bytes()))
+    except json.JSONDecodeError as exc:
+        raise TableError(f"The file is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise TableError("A JSON file must be a GeoJSON FeatureCollection.")
+    features = data.get("features")
+    if not isinstance(features, list):
+        raise TableError("The GeoJSON FeatureCollection has no list of features.")
+    for number, feature in enumerate(features, start=1):
+        if not isinstance(feature, dict):
+            raise TableError(f"Feature {number} is not an object.")
+        properties = feature.get("properties") or {}
+        cells = {str(key): _json_text(value) for key, value in properties.items()}
+        longitude, latitude = _point_of(feature.get("geometry"))
+        cells["longitude"], cells["latitude"] = longitude, latitude
+        yield Row(number=number, cells=cells)
+
+
+def _point_of(geometry: Any) -> tuple[str, str]:
+    """(longitude, latitude) as written, for a Point (or the first point of a MultiPoint)."""
+    if not isinstance(geometry, dict):
+        return "", ""
+    coordinates = geometry.get("coordinates")
+    if geometry.get("type") == "MultiPoint" and isinstance(coordinates, list) and coordinates:
+        coordinates = coordinates[0]
+    elif geometry.get("type") != "Point":
+        return "", ""
+    if not isinstance(coordinates, list) or len(coordinates) < 2:
+        return "", ""
+    return _coordinate_text(coordinates[0]), _coordinate_text(coordinates[1])
+
+
+def _coordinate_text(value: Any) -> str:
+    # A coordinate keeps its decimals (40.0 stays "40.0", unlike a whole-number property).
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return _json_text(value)
+    return repr(float(value))
+
+
+def _json_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return str(value).strip()
 
 
 def _decode(raw: bytes) -> str:

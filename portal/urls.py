@@ -16,6 +16,8 @@ urlpatterns = [
     path("jobs/<int:pk>/status.json", views.job_status, name="job_status"),
     path("imports/", views.import_index, name="import_index"),
     path("imports/<slug:kind>/", views.import_upload, name="import_upload"),
+    path("", include("portal.incidents.urls")),
+    path("api/v1/", include("portal.incidents.api.urls")),
     path("api/v1/", include("portal.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),

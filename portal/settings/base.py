@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "portal.apps.PortalConfig",
+    "portal.incidents.apps.IncidentsConfig",
     "tracing.apps.TracingConfig",
     "ballistics.apps.BallisticsConfig",
     "leads.apps.LeadsConfig",
@@ -198,3 +199,10 @@ LOGGING = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 PORTAL_MAX_IMPORT_BYTES = env_int("PORTAL_MAX_IMPORT_BYTES", 512 * 1024 * 1024)
+
+# Linking gunshot alerts to incidents and to each other (portal.incidents.linking).
+PORTAL_ALERT_LINK_RADIUS_M = env_int("PORTAL_ALERT_LINK_RADIUS_M", 250)
+PORTAL_ALERT_LINK_MINUTES_BEFORE = env_int("PORTAL_ALERT_LINK_MINUTES_BEFORE", 30)
+PORTAL_ALERT_LINK_MINUTES_AFTER = env_int("PORTAL_ALERT_LINK_MINUTES_AFTER", 60)
+PORTAL_ALERT_CLUSTER_RADIUS_M = env_int("PORTAL_ALERT_CLUSTER_RADIUS_M", 100)
+PORTAL_ALERT_CLUSTER_MINUTES = env_int("PORTAL_ALERT_CLUSTER_MINUTES", 5)

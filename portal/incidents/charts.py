@@ -1,0 +1,149 @@
+"""Map figures (pure: plain dicts in, plotly figures out, no database).
+
+No tile server: the map is a plotly scatter in longitude/latitude with the
+vertical axis scaled by the cosine of the latitude, so distances look right
+at city scale, drawn over an offline base layer of the agency's incidents
+(light grey). Everything is served by the portal itself.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+
+TYPE_COLOURS = {
+    "single_gunshot": "#d97706",
+    "multiple_gunshots": "#b42318",
+    "gunshot_or_firecracker": "#6d28d9",
+    "other": "#57606a",
+    "": "#57606a",
+}
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    latitude: float
+    longitude: float
+    label: str
+    kind: str = ""
+
+
+def _aspect(points: Sequence[MapPoint]) -> float:
+    if not points:
+        return 1.0
+    mean_latitude = sum(p.latitude for p in points) / len(points)
+    return 1.0 / max(math.cos(math.radians(mean_latitude)), 0.05)
+
+
+def alert_map(
+    alerts: Sequence[MapPoint],
+    *,
+    base: Sequence[MapPoint] = (),
+    type_labels: dict[str, str] | None = None,
+    title: str = "",
+    height: int = 520,
+) -> go.Figure:
+    """Alerts coloured by type over a base layer of incidents."""
+    type_labels = type_labels or {}
+    figure = go.Figure()
+    if base:
+        figure.add_trace(
+            go.Scattergl(
+                x=[p.longitude for p in base],
+                y=[p.latitude for p in base],
+                mode="markers",
+                name="Incidents",
+                marker={"size": 5, "color": "#8c959f", "opacity": 0.45},
+                text=[p.label for p in base],
+                hoverinfo="text",
+            )
+        )
+    kinds = sorted({p.kind for p in alerts})
+    for kind in kinds:
+        points = [p for p in alerts if p.kind == kind]
+        figure.add_trace(
+            go.Scattergl(
+                x=[p.longitude for p in points],
+                y=[p.latitude for p in points],
+                mode="markers",
+                name=type_labels.get(kind, kind or "Unknown type"),
+                marker={"size": 8, "color": TYPE_COLOURS.get(kind, "#0b5cad"), "opacity": 0.85},
+                text=[p.label for p in points],
+                hoverinfo="text",
+            )
+        )
+    _layout(figure, [*alerts, *base], title=title, height=height)
+    return figure
+
+
+def incident_map(incident: MapPoint, alerts: Sequence[MapPoint], *, radius_m: float) -> go.Figure:
+    """One incident, the search radius around it, and its linked alerts."""
+    figure = go.Figure()
+    circle_lat, circle_lon = _circle(incident.latitude, incident.longitude, radius_m)
+    figure.add_trace(
+        go.Scatter(
+            x=circle_lon,
+            y=circle_lat,
+            mode="lines",
+            name=f"{radius_m:.0f} m",
+            line={"color": "#8c959f", "dash": "dot"},
+            hoverinfo="skip",
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=[incident.longitude],
+            y=[incident.latitude],
+            mode="markers",
+            name="Incident",
+            marker={"size": 14, "color": "#1d3557", "symbol": "star"},
+            text=[incident.label],
+            hoverinfo="text",
+        )
+    )
+    if alerts:
+        figure.add_trace(
+            go.Scatter(
+                x=[p.longitude for p in alerts],
+                y=[p.latitude for p in alerts],
+                mode="markers",
+                name="Linked alerts",
+                marker={"size": 10, "color": [TYPE_COLOURS.get(p.kind, "#b42318") for p in alerts]},
+                text=[p.label for p in alerts],
+                hoverinfo="text",
+            )
+        )
+    _layout(figure, [incident, *alerts], height=380)
+    return figure
+
+
+def _circle(
+    lat: float, lon: float, radius_m: float, steps: int = 48
+) -> tuple[list[float], list[float]]:
+    dlat = radius_m / 111_195.0
+    dlon = dlat / max(math.cos(math.radians(lat)), 0.05)
+    angles = [2 * math.pi * i / steps for i in range(steps + 1)]
+    return [lat + dlat * math.sin(a) for a in angles], [lon + dlon * math.cos(a) for a in angles]
+
+
+def _layout(figure: go.Figure, points: Sequence[MapPoint], *, title: str = "", height: int) -> None:
+    figure.update_layout(
+        template="none",  # a plain style, and a small page: no bundled theme
+        title={"text": title} if title else None,
+        height=height,
+        margin={"l": 50, "r": 10, "t": 70 if title else 40, "b": 40},
+        plot_bgcolor="#f6f8fa",
+        legend={"orientation": "h", "x": 0, "y": 1.02, "xanchor": "left", "yanchor": "bottom"},
+        xaxis={"title": "Longitude", "showgrid": True, "gridcolor": "#e5e7eb", "zeroline": False},
+        yaxis={
+            "title": "Latitude",
+            "showgrid": True,
+            "gridcolor": "#e5e7eb",
+            "zeroline": False,
+            "scaleanchor": "x",
+            "scaleratio": _aspect(points),
+        },
+    )

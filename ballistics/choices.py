@@ -12,3 +12,11 @@ class FiringPinShape(models.TextChoices):
     RECTANGULAR = "rectangular", "Rectangular"
     ELLIPTICAL = "elliptical", "Elliptical"
     OTHER = "other", "Other"
+
+
+class Decision(models.TextChoices):
+    PENDING = "pending", "Not reviewed"
+    POTENTIAL_LEAD = "potential_lead", "Potential lead"
+    NOT_A_MATCH = "not_a_match", "Not a match"
+    INCONCLUSIVE = "inconclusive", "Inconclusive"
+    CONFIRMED = "confirmed", "Confirmed match"

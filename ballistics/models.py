@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from ballistics.choices import EvidenceKind, FiringPinShape
+from ballistics.choices import Decision, EvidenceKind, FiringPinShape
 from portal.models import AgencyOwned
 
 
@@ -82,3 +82,38 @@ class Scan(AgencyOwned):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class Candidate(AgencyOwned):
+    """A stored scan ranked against a new scan, with the examiner's decision.
+
+    A confirmed (or potential) match records both scans, hence both evidence
+    items and their incidents, so that a ballistic lead can be raised from it.
+    """
+
+    query = models.ForeignKey(Scan, on_delete=models.CASCADE, related_name="candidates")
+    candidate = models.ForeignKey(Scan, on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveIntegerField()
+    coarse_score = models.FloatField()
+    score = models.FloatField(help_text="Congruent matching cells (mean of both directions).")
+    angle = models.FloatField(default=0.0)
+    dx_um = models.FloatField(default=0.0)
+    dy_um = models.FloatField(default=0.0)
+    cells = models.JSONField(default=list, blank=True)
+    decision = models.CharField(max_length=20, choices=Decision.choices, default=Decision.PENDING)
+    examiner = models.ForeignKey(
+        "portal.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    examined_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["query", "rank"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["query", "candidate"], name="ballistics_candidate_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.query} ~ {self.candidate}: {self.score:g}"

@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import itertools
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
+from ballistics.choices import Decision
 from ballistics.correlation import coarse, engine
 from ballistics.correlation.preprocess import Prepared
-from ballistics.models import Scan
+from ballistics.models import Candidate, Scan
 from ballistics.x3p import X3PError, read_x3p
 from portal.audit import audit_log
 from portal.choices import AuditEventType
-from portal.models import Agency
+from portal.jobs import JobFailed, job_start, register
+from portal.models import Agency, Job, SharingAgreement, User
 
 MAX_SCAN_BYTES = 100 * 1024 * 1024
 
@@ -111,3 +116,125 @@ def scans_correlate_all(scans: Iterable[Scan], out: Path, processes: int = 2) ->
         for i, j in itertools.combinations(range(len(chosen)), 2):
             writer.writerow([chosen[i].original_name, chosen[j].original_name, scores[i, j]])
     return len(scores)
+
+
+def gallery_agencies(agency: Agency) -> list[int]:
+    """The agency itself and every agency that shares its records with it."""
+    sharing = SharingAgreement.objects.active().filter(partner=agency)
+    return [agency.pk, *sharing.values_list("owner_id", flat=True)]
+
+
+SHORTLIST = 40
+KEEP = 20
+
+
+def scan_correlate(
+    *, scan: Scan, progress: Callable[[int, int], None] | None = None
+) -> list[Candidate]:
+    """Rank the same-class scans the agency may see against `scan`; store the best KEEP.
+
+    Idempotent: a second run replaces the undecided candidates and keeps decisions.
+    """
+    gallery = list(
+        Scan.objects.filter(
+            agency_id__in=gallery_agencies(scan.agency),
+            caliber=scan.caliber,
+            firing_pin_shape=scan.firing_pin_shape,
+        )
+        .exclude(pk=scan.pk)
+        .only("pk", "signature", "original_name")
+    )
+    if not gallery:
+        return []
+    stacked = np.stack([coarse.Signature.from_bytes(bytes(s.signature)).spectrum for s in gallery])
+
+    def load(index: int) -> engine.ScanFeatures:
+        return scan_features(Scan.objects.get(pk=gallery[index].pk))
+
+    if progress:
+        progress(0, 1)
+    ranked = engine.rank(scan_features(scan), stacked, load, shortlist=SHORTLIST)
+    kept: list[Candidate] = []
+    with transaction.atomic():
+        Candidate.objects.filter(query=scan, decision=Decision.PENDING).delete()
+        for position, item in enumerate(ranked[:KEEP], 1):
+            result = item.result
+            forward = result.forward if result else None
+            size = forward.cell_size if forward else 0
+            cells = [
+                {
+                    "top": c.top,
+                    "left": c.left,
+                    "size": size,
+                    "dx": c.dx,
+                    "dy": c.dy,
+                    "ccf": round(c.ccf, 3),
+                    "congruent": c.congruent,
+                }
+                for c in (forward.cells if forward else [])
+            ]
+            resolution = scan.prepared_resolution_um
+            candidate, _ = Candidate.objects.update_or_create(
+                query=scan,
+                candidate=gallery[item.index],
+                defaults={
+                    "agency": scan.agency,
+                    "rank": position,
+                    "coarse_score": item.coarse_score,
+                    "score": item.score or 0.0,
+                    "angle": forward.angle if forward else 0.0,
+                    "dx_um": (forward.dx if forward else 0.0) * resolution,
+                    "dy_um": (forward.dy if forward else 0.0) * resolution,
+                    "cells": cells,
+                },
+            )
+            kept.append(candidate)
+    if progress:
+        progress(1, 1)
+    return kept
+
+
+@transaction.atomic
+def candidate_decide(
+    *, candidate: Candidate, decision: str, user: User, examined_on: dt.date | None = None
+) -> Candidate:
+    """Record the examiner's decision; a confirmed match needs the examination date."""
+    if decision not in Decision.values or decision == Decision.PENDING:
+        raise ValueError(f"Unknown decision {decision!r}.")
+    if decision == Decision.CONFIRMED and examined_on is None:
+        raise ValueError("A confirmed match needs the date of the microscope examination.")
+    candidate.decision = decision
+    candidate.examiner = user
+    candidate.decided_at = timezone.now()
+    candidate.examined_on = examined_on
+    candidate.save(
+        update_fields=["decision", "examiner", "decided_at", "examined_on", "updated_at"]
+    )
+    audit_log(
+        request=None,
+        event_type=AuditEventType.UPDATE,
+        obj=candidate,
+        user=user,
+        detail={"decision": decision},
+    )
+    return candidate
+
+
+@register("ballistics_correlate", queue="correlation")
+def _correlate_job(job: Job, progress: Callable[[int, int], None]) -> dict[str, Any]:
+    scan = Scan.objects.filter(pk=job.params.get("scan_id"), agency=job.agency).first()
+    if scan is None:
+        raise JobFailed("The scan no longer exists.")
+    kept = scan_correlate(scan=scan, progress=progress)
+    return {"candidates": len(kept), "best": kept[0].score if kept else None}
+
+
+def scan_correlate_start(*, scan: Scan, user: User | None = None) -> Job:
+    """Enqueue the correlation of a new scan on the correlation queue (after commit)."""
+    return job_start(
+        agency=scan.agency,
+        kind="ballistics_correlate",
+        label=f"Correlate {scan.original_name}",
+        created_by=user,
+        params={"scan_id": scan.pk},
+    )

@@ -131,7 +131,9 @@ def run() -> list[Measure]:
 
     # One query against 10,000 stored scans of the same class.
     rng = np.random.default_rng(20260101)
-    per_source = GALLERY // 36 + 1
+    # Enough replicas of every scan that any query has GALLERY - 1 distractors
+    # (a slide has at most 5 of the 40 scans, so at least 35 sources remain).
+    per_source = GALLERY // 35 + 1
     pool: dict[int, list[tuple[int, int]]] = {}  # source -> [(seed, ...)]
     signatures: dict[tuple[int, int], np.ndarray] = {}
     started = time.perf_counter()

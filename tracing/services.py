@@ -282,6 +282,12 @@ def _write(
         # One import per agency at a time: the cross-record indicators read the agency's
         # stored traces and must not miss a concurrent file's.
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_LOCK_SPACE, agency_id])
+        # The commit does not wait for its WAL to reach the disk: a crash in the next
+        # fraction of a second can lose this one transaction (never corrupt anything), and
+        # the job then shows as failed and is re-run; the import is idempotent. The joins
+        # and sorts over the staged rows get the memory to run as one hash or sort.
+        cursor.execute("SET LOCAL synchronous_commit = off")
+        cursor.execute("SET LOCAL work_mem = '64MB'")
         # ON COMMIT DROP does not fire inside an enclosing transaction (seed_demo, tests).
         cursor.execute("DROP TABLE IF EXISTS etrace_stage, etrace_flags")
         cursor.execute(_stage_ddl(cursor))

@@ -110,6 +110,33 @@ STAGE_TYPES = {
     "purchaser_not_possessor": "boolean",
     "has_purchase": "boolean",
 }
+# What the parser adds from the agency's stored records (see `EtraceParser.known_*`):
+# the stored trace and its row hash when the trace number is known, the stored
+# firearm when the gun is known, and for a gun new to the agency the first row of
+# the file that has it (that row's drawn id becomes the gun's).
+STAGE_KNOWN_COLUMNS: tuple[str, ...] = ("trace_id", "old_hash", "firearm_known_id", "gun_row")
+STAGE_KNOWN_TYPES = {
+    "trace_id": "bigint",
+    "old_hash": "text",
+    "firearm_known_id": "bigint",
+    "gun_row": "integer",
+}
+# Dealers as the file names them (the last row naming an FFL wins), for the dealer table.
+DEALER_COLUMNS: tuple[str, ...] = (
+    "ffl_key",
+    "ffl_number",
+    "ffl_region",
+    "ffl_district",
+    "ffl_county",
+    "ffl_type",
+    "ffl_expiry",
+    "ffl_sequence",
+    "dealer_name",
+    "dealer_address",
+    "dealer_city",
+    "dealer_state",
+    "dealer_zip",
+)
 # Columns compared when a trace comes again (everything but where it came from).
 FACT_COLUMNS = tuple(c for c in STAGE_COLUMNS if c not in ("row_number", "row_hash"))
 
@@ -254,6 +281,9 @@ class ParseReport:
     rows_read: int = 0
     valid: int = 0
     duplicates: int = 0
+    unchanged: int = 0  # stored traces whose row hash is the same: not staged at all
+    known: int = 0  # stored traces staged because their row hash differs
+    repeated_guns: int = 0  # rows of a new gun that an earlier row of the file has
     errors: list[RowError] = field(default_factory=list)
 
 
@@ -266,11 +296,19 @@ class EtraceParser:
     file_name: str
     today: dt.date = field(default_factory=dt.date.today)
     report: ParseReport = field(default_factory=ParseReport)
+    # The agency's stored traces {trace number: (id, row hash)} and firearms
+    # {(manufacturer, identity key): id}: a row whose trace is stored with the same
+    # hash is counted unchanged and never staged, and no row joins back to find them.
+    known_traces: dict[str, tuple[int, str]] = field(default_factory=dict)
+    known_firearms: dict[tuple[str, str], int] = field(default_factory=dict)
+    # {ffl key: DEALER_COLUMNS values} over every good row.
+    dealers: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Files repeat the same dates and dealers many times: each text is parsed once.
         self._dates: dict[str, tuple[dt.date, str]] = {}
         self._ffls: dict[str, list[str]] = {}
+        self._new_guns: dict[tuple[str, str], int] = {}
 
     def lines(self, rows: Iterable[Row]) -> Iterator[str]:
         """COPY lines, while there is no bad row; every row is checked to the end either way."""
@@ -303,8 +341,26 @@ class EtraceParser:
                 continue
             seen[trace_number] = (row.number, digest)
             report.valid += 1
-            if not report.errors:
-                yield line[0]
+            if report.errors:
+                continue
+            stored = self.known_traces.get(trace_number)
+            if stored is not None:
+                if stored[1] == digest:
+                    report.unchanged += 1
+                    continue
+                report.known += 1
+                known = f"{stored[0]}\t{stored[1]}"
+            else:
+                known = "\\N\t\\N"
+            gun = line[2]
+            firearm_id = self.known_firearms.get(gun)
+            if firearm_id is not None:
+                yield f"{line[0]}\t{known}\t{firearm_id}\t\\N\n"
+                continue
+            first_row = self._new_guns.setdefault(gun, row.number)
+            if first_row != row.number:
+                report.repeated_guns += 1
+            yield f"{line[0]}\t{known}\t\\N\t{first_row}\n"
 
     def _error(self, row: int, field_name: str, value: str, reason: str) -> RowError:
         column = self.mapping.get(field_name, field_name)
@@ -362,7 +418,9 @@ class EtraceParser:
             "t" if present else "f",
         ]
 
-    def _line(self, row: int, values: list[str], errors: list[RowError]) -> tuple[str, str] | None:
+    def _line(
+        self, row: int, values: list[str], errors: list[RowError]
+    ) -> tuple[str, str, tuple[str, str]] | None:
         (
             trace_number,
             request_text,
@@ -491,6 +549,16 @@ class EtraceParser:
         status, reason = parse_status(status_text)
         reason = status_reason or reason
         firearm_type = firearm_type.upper()
+        identity = serial or f"no serial: trace {trace_number}"
+        if ffl_parts[0] != NULL:
+            self.dealers[ffl_parts[0]] = [
+                *ffl_parts,
+                dealer_name,
+                dealer_address,
+                dealer_city,
+                dealer_state,
+                dealer_zip,
+            ]
         ttc = str((recovery[0] - purchase[0]).days) if recovery and purchase else NULL
         # Purchaser is not the possessor: both named, and the names (or dates of birth) differ.
         not_possessor = (
@@ -519,7 +587,7 @@ class EtraceParser:
             *coordinates,
             serial_text,
             serial,
-            serial or f"no serial: trace {trace_number}",
+            identity,
             "t" if obliterated else "f",
             manufacturer,
             model,
@@ -548,7 +616,7 @@ class EtraceParser:
                 value if value == NULL else value.translate(_COPY_ESCAPES) for value in fields
             )
         digest = hashlib.blake2b(body.encode(), digest_size=16).hexdigest()
-        return f"{row}\t{digest}\t{body}\n", digest
+        return f"{row}\t{digest}\t{body}", digest, (manufacturer, identity)
 
 
 class LineReader:

@@ -29,8 +29,11 @@ from portal.models import Agency, SourceFile
 from portal.tabular import Row, RowError, TableError, read_table
 from tracing.ffl import FFLError, ffl_from_parts
 from tracing.importers import (
+    DEALER_COLUMNS,
     PERSON_FIELDS,
     STAGE_COLUMNS,
+    STAGE_KNOWN_COLUMNS,
+    STAGE_KNOWN_TYPES,
     STAGE_TYPES,
     EtraceParser,
     LineReader,
@@ -159,24 +162,42 @@ def trace_import(
 
 
 def _stage_ddl(cursor: Any) -> str:
-    """The staging table; each row draws the ids its new trace and mentions will have.
+    """The staging table; each row draws the ids its new trace, gun and mentions will have.
 
     Drawing the ids while COPY loads the rows spares joining the new traces
-    back by trace number for their mentions and purchase (gaps in the ids of
-    rows that turn out unchanged do no harm).
+    back by trace number for their mentions and purchase, and the new guns back
+    by manufacturer and serial for their traces (gaps in the ids of rows that
+    turn out not to need them do no harm).
     """
     cursor.execute(
         "SELECT pg_get_serial_sequence('tracing_trace', 'id'), "
-        "pg_get_serial_sequence('tracing_personmention', 'id')"
+        "pg_get_serial_sequence('tracing_personmention', 'id'), "
+        "pg_get_serial_sequence('tracing_firearm', 'id')"
     )
-    trace_sequence, mention_sequence = cursor.fetchone()
-    columns = ", ".join(f"{name} {STAGE_TYPES.get(name, 'text')}" for name in STAGE_COLUMNS)
+    trace_sequence, mention_sequence, firearm_sequence = cursor.fetchone()
+    columns = ", ".join(
+        f"{name} {STAGE_TYPES.get(name) or STAGE_KNOWN_TYPES.get(name) or 'text'}"
+        for name in STAGE_COLUMNS + STAGE_KNOWN_COLUMNS
+    )
     return (
-        f"CREATE TEMPORARY TABLE etrace_stage ({columns}, trace_id bigint, old_hash text, "
+        f"CREATE TEMPORARY TABLE etrace_stage ({columns}, "
         f"new_trace_id bigint DEFAULT nextval('{trace_sequence}'), "
+        f"firearm_new_id bigint DEFAULT nextval('{firearm_sequence}'), "
         f"possessor_id bigint DEFAULT nextval('{mention_sequence}'), "
         f"purchaser_id bigint DEFAULT nextval('{mention_sequence}')) ON COMMIT DROP"
     )
+
+
+def _raw_cursor(cursor: Any) -> Any:
+    """psycopg2's own cursor under Django's wrappers, for COPY."""
+    raw = cursor.cursor
+    while hasattr(raw, "cursor"):
+        raw = raw.cursor
+    return raw
+
+
+def _copy_text(values: list[str]) -> str:
+    return "\t".join(value if value == "\\N" else value.translate(_COPY_TEXT) for value in values)
 
 
 # Compared when a trace comes again: (stage expression, expression over the stored records).
@@ -288,14 +309,25 @@ def _write(
         # and sorts over the staged rows get the memory to run as one hash or sort.
         cursor.execute("SET LOCAL synchronous_commit = off")
         cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute(
+            "SELECT trace_number, id, row_hash FROM tracing_trace WHERE agency_id = %s",
+            [agency_id],
+        )
+        parser.known_traces = {number: (pk, digest) for number, pk, digest in cursor}
+        cursor.execute(
+            "SELECT manufacturer, identity_key, id FROM tracing_firearm WHERE agency_id = %s",
+            [agency_id],
+        )
+        parser.known_firearms = {(maker, key): pk for maker, key, pk in cursor}
         # ON COMMIT DROP does not fire inside an enclosing transaction (seed_demo, tests).
-        cursor.execute("DROP TABLE IF EXISTS etrace_stage, etrace_flags")
+        cursor.execute("DROP TABLE IF EXISTS etrace_stage, etrace_flags, etrace_dealers")
         cursor.execute(_stage_ddl(cursor))
-        raw = cursor.cursor  # psycopg2's cursor, for COPY
-        while hasattr(raw, "cursor"):
-            raw = raw.cursor
+        raw = _raw_cursor(cursor)
         # PostgreSQL takes the rows while Python is still parsing the rest of the file.
-        raw.copy_expert(f"COPY etrace_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN", lines)
+        raw.copy_expert(
+            f"COPY etrace_stage ({', '.join(STAGE_COLUMNS + STAGE_KNOWN_COLUMNS)}) FROM STDIN",
+            lines,
+        )
         if lines.error is not None:
             raise lines.error
         report = parser.report
@@ -308,20 +340,25 @@ def _write(
             )
         counts.rows_read, counts.skipped = report.rows_read, report.duplicates
         # Statistics, or the planner expects one row and picks nested loops.
-        cursor.execute("ANALYZE etrace_stage (trace_number, manufacturer, identity_key, ffl_key)")
+        cursor.execute("ANALYZE etrace_stage (trace_number, ffl_key, trace_id, gun_row)")
         step(1)
         # Dealers are shared reference data: create unknown ones, fill blanks of known ones.
+        columns = ", ".join(f"{name} text" for name in DEALER_COLUMNS)
+        cursor.execute(f"CREATE TEMPORARY TABLE etrace_dealers ({columns}) ON COMMIT DROP")
+        raw.copy_expert(
+            "COPY etrace_dealers FROM STDIN",
+            io.StringIO("".join(f"{_copy_text(d)}\n" for d in parser.dealers.values())),
+        )
         cursor.execute(
             """
             INSERT INTO tracing_dealer (ffl_key, ffl_number, region, district, county,
                 license_type, expiry, sequence, license_name, business_name, premise_street,
                 premise_city, premise_state, premise_zip, mail_street, mail_city, mail_state,
                 mail_zip, voice_phone, in_ffl_list, created_at, updated_at)
-            SELECT DISTINCT ON (ffl_key) ffl_key, ffl_number, ffl_region, ffl_district,
+            SELECT ffl_key, ffl_number, ffl_region, ffl_district,
                 ffl_county, ffl_type, ffl_expiry, ffl_sequence, dealer_name, '', dealer_address,
                 dealer_city, dealer_state, dealer_zip, '', '', '', '', '', false, %(now)s, %(now)s
-            FROM etrace_stage WHERE ffl_key IS NOT NULL
-            ORDER BY ffl_key, row_number DESC
+            FROM etrace_dealers
             ON CONFLICT (ffl_key) DO UPDATE SET
                 license_name = CASE WHEN tracing_dealer.license_name = ''
                     THEN EXCLUDED.license_name ELSE tracing_dealer.license_name END,
@@ -341,30 +378,31 @@ def _write(
         )
         cursor.execute("ANALYZE tracing_dealer")
         step(2)
+        if report.repeated_guns:
+            # A new gun on several rows: all of them take the id its first row drew.
+            cursor.execute(
+                """
+                UPDATE etrace_stage s SET firearm_new_id = g.firearm_new_id
+                FROM etrace_stage g
+                WHERE s.gun_row <> s.row_number AND g.row_number = s.gun_row
+                """
+            )
+        # Guns new to the agency, once each. No ON CONFLICT: the agency's guns were read
+        # under its import lock, so a conflict would be a bug, and it rolls everything back.
         cursor.execute(
             """
-            INSERT INTO tracing_firearm (agency_id, created_at, updated_at, identity_key,
+            INSERT INTO tracing_firearm (id, agency_id, created_at, updated_at, identity_key,
                 serial_as_written, serial_normalised, obliterated, manufacturer, model,
                 firearm_type, is_handgun, caliber, country, importer)
-            SELECT %(agency)s, %(now)s, %(now)s,
+            SELECT firearm_new_id, %(agency)s, %(now)s, %(now)s,
                 identity_key, serial_as_written, serial_normalised, obliterated, manufacturer,
                 model, firearm_type, is_handgun, caliber, country, importer
-            FROM etrace_stage
-            -- The same gun on several rows: the first row inserts it, the others conflict.
-            ON CONFLICT (agency_id, manufacturer, identity_key) DO NOTHING
+            FROM etrace_stage WHERE gun_row = row_number
             """,
             params,
         )
         step(3)
-        cursor.execute(
-            """
-            UPDATE etrace_stage s SET trace_id = t.id, old_hash = t.row_hash
-            FROM tracing_trace t
-            WHERE t.agency_id = %(agency)s AND t.trace_number = s.trace_number
-            """,
-            params,
-        )
-        changes = _trace_changes(cursor, agency_id) if cursor.rowcount else {}
+        changes = _trace_changes(cursor, agency_id) if report.known else {}
         params["changed"] = list(changes)
         # Rows to write: traces not seen before, and traces seen with new facts.
         to_write = "(s.trace_id IS NULL OR s.trace_id = ANY(%(changed)s))"
@@ -374,7 +412,8 @@ def _write(
             s.trace_number, s.recovering_ori, s.request_date, s.trace_status, s.status,
             s.status_reason, s.agency_case_number, s.ncic_code, s.recovery_date,
             s.recovery_address, s.recovery_city, s.recovery_state, s.recovery_zip,
-            s.recovery_lat, s.recovery_lon, f.id, s.serial_as_written, s.time_to_crime_days,
+            s.recovery_lat, s.recovery_lon, coalesce(s.firearm_known_id, s.firearm_new_id),
+            s.serial_as_written, s.time_to_crime_days,
             s.purchaser_not_possessor,
             (s.recovery_state <> '' AND coalesce(nullif(d.premise_state, ''), s.dealer_state)
                 NOT IN ('', s.recovery_state)),
@@ -383,8 +422,6 @@ def _write(
         """
         joins = """
             FROM etrace_stage s
-            JOIN tracing_firearm f ON f.agency_id = %(agency)s
-                AND f.manufacturer = s.manufacturer AND f.identity_key = s.identity_key
             LEFT JOIN tracing_dealer d ON d.ffl_key = s.ffl_key
             LEFT JOIN etrace_flags g ON g.trace_number = s.trace_number
         """
@@ -460,8 +497,9 @@ def _write(
             """,  # noqa: S608 - constant SQL fragments
             params,
         )
-        if changes:
-            # A corrected serial can leave the old firearm without a trace.
+        if report.known:
+            # A corrected serial can leave the old firearm without a trace (and a gun
+            # first named on a row whose facts did not change is not needed).
             cursor.execute(
                 """
                 DELETE FROM tracing_firearm f WHERE f.agency_id = %(agency)s
@@ -483,7 +521,7 @@ def _write(
                 """,  # noqa: S608 - column is one of two constants
                 params,
             )
-        cursor.execute("DROP TABLE etrace_stage, etrace_flags")
+        cursor.execute("DROP TABLE etrace_stage, etrace_flags, etrace_dealers")
         step(7)
     TraceChange.objects.bulk_create(
         TraceChange(
@@ -545,10 +583,7 @@ def _flags_stage(cursor: Any, agency_id: int, to_write: str, params: dict[str, A
             f"{'t' if trace in repeat else 'f'}\n"
         )
     buffer.seek(0)
-    raw = cursor.cursor
-    while hasattr(raw, "cursor"):
-        raw = raw.cursor
-    raw.copy_expert("COPY etrace_flags FROM STDIN", buffer)
+    _raw_cursor(cursor).copy_expert("COPY etrace_flags FROM STDIN", buffer)
     cursor.execute("ANALYZE etrace_flags")
 
 

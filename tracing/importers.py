@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 
-from portal.tabular import ColumnProfile, Row, RowError, TableError, parse_date
+from portal.tabular import ColumnProfile, RowError, TableError, parse_date
 from tracing.ffl import FFLError, parse_ffl
 from tracing.normalise import Normaliser, is_handgun, name_key
 
@@ -310,17 +311,22 @@ class EtraceParser:
         self._ffls: dict[str, list[str]] = {}
         self._new_guns: dict[tuple[str, str], int] = {}
 
-    def lines(self, rows: Iterable[Row]) -> Iterator[str]:
-        """COPY lines, while there is no bad row; every row is checked to the end either way."""
+    def lines(self, header: list[str], rows: Iterable[tuple[int, list[str]]]) -> Iterator[str]:
+        """COPY lines, while there is no bad row; every row is checked to the end either way.
+
+        `rows` are (row number, cells in `header` order), as `read_csv_rows` gives them.
+        """
         report = self.report
         seen: dict[str, tuple[int, str]] = {}
-        columns = [self.mapping.get(name) for name in FIELDS]
-        for row in rows:
+        position = {name: index for index, name in enumerate(header)}
+        # A field the file has no column for reads the blank appended to every row.
+        pick = itemgetter(*(position.get(self.mapping.get(name, ""), -1) for name in FIELDS))
+        for number, cells in rows:
             report.rows_read += 1
-            cells = row.cells
-            values = [cells[column] if column is not None else "" for column in columns]
+            cells.append("")
+            values = pick(cells)
             errors: list[RowError] = []
-            line = self._line(row.number, values, errors)
+            line = self._line(number, values, errors)
             if line is None:
                 report.errors.extend(errors)
                 continue
@@ -332,14 +338,14 @@ class EtraceParser:
                     continue
                 report.errors.append(
                     self._error(
-                        row.number,
+                        number,
                         "trace_number",
                         trace_number,
                         f"appears again with other facts (first on row {earlier[0]})",
                     )
                 )
                 continue
-            seen[trace_number] = (row.number, digest)
+            seen[trace_number] = (number, digest)
             report.valid += 1
             if report.errors:
                 continue
@@ -357,8 +363,8 @@ class EtraceParser:
             if firearm_id is not None:
                 yield f"{line[0]}\t{known}\t{firearm_id}\t\\N\n"
                 continue
-            first_row = self._new_guns.setdefault(gun, row.number)
-            if first_row != row.number:
+            first_row = self._new_guns.setdefault(gun, number)
+            if first_row != number:
                 report.repeated_guns += 1
             yield f"{line[0]}\t{known}\t\\N\t{first_row}\n"
 
@@ -389,7 +395,9 @@ class EtraceParser:
             self._dates[text] = parsed
         return parsed
 
-    def _person(self, role: str, row: int, values: list[str], errors: list[RowError]) -> list[str]:
+    def _person(
+        self, role: str, row: int, values: Sequence[str], errors: list[RowError]
+    ) -> list[str]:
         last, first, middle, aliases, dob_text, sex, race, address, city, state, zip_code = values
         dob = self._date(row, f"{role}_dob", dob_text, errors)
         last_key, first_key = _name_key(last), _name_key(first)
@@ -419,7 +427,7 @@ class EtraceParser:
         ]
 
     def _line(
-        self, row: int, values: list[str], errors: list[RowError]
+        self, row: int, values: Sequence[str], errors: list[RowError]
     ) -> tuple[str, str, tuple[str, str]] | None:
         (
             trace_number,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
@@ -26,7 +27,7 @@ from django.utils import timezone
 
 from portal.jobs import Progress
 from portal.models import Agency, SourceFile
-from portal.tabular import Row, RowError, TableError, read_table
+from portal.tabular import Row, RowError, TableError, read_csv_rows, read_table, table_kind
 from tracing.ffl import FFLError, ffl_from_parts
 from tracing.importers import (
     DEALER_COLUMNS,
@@ -123,11 +124,11 @@ def trace_import(
     estimated = max(_count_lines(path) - 1, 0)
     total = estimated + WRITE_STEPS
     try:
-        rows = read_table(path)
-        first = next(rows, None)
+        header, records = _read_records(path)
+        first = next(records, None)
         if first is None:
             raise ImportRefused("The file has no data rows.", {"rows_read": 0, "errors": []})
-        column_profile, mapping = profile_for(list(first.cells), profile)
+        column_profile, mapping = profile_for(header, profile)
     except (TableError, ValueError) as exc:
         raise ImportRefused(str(exc), {"errors": []}) from exc
 
@@ -152,13 +153,27 @@ def trace_import(
 
     try:
         with transaction.atomic():
-            lines = LineReader(parser.lines(counted(chain([first], rows))))
+            lines = LineReader(parser.lines(header, counted(chain([first], records))))
             _write(agency, source_file, parser, lines, counts, step)
     except TableError as exc:
         raise ImportRefused(str(exc), {"errors": []}) from exc
     total = counts.rows_read + WRITE_STEPS
     report_progress(total, total)
     return {**counts.as_dict(), "profile": column_profile.name}
+
+
+def _read_records(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The header and (row number, cells) of the file: CSV streamed, a workbook by its rows."""
+    if table_kind(path) == "csv":
+        return read_csv_rows(path)
+    rows = read_table(path)
+    first = next(rows, None)
+    if first is None:
+        return [], iter(())
+    header = list(first.cells)
+    return header, (
+        (row.number, [row.cells.get(name, "") for name in header]) for row in chain([first], rows)
+    )
 
 
 def _stage_ddl(cursor: Any) -> str:

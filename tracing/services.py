@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from portal.jobs import Progress
@@ -334,6 +334,15 @@ def _write(
             [agency_id],
         )
         parser.known_firearms = {(maker, key): pk for maker, key, pk in cursor}
+        # Every statement below reads the staged rows: let the session keep them in memory
+        # (PostgreSQL's default is 8 MB) rather than in a temporary file. The setting can
+        # only change before the session's first temporary table, hence the savepoint;
+        # the memory is taken as the rows come, and a bigger file spills to disk.
+        try:
+            with transaction.atomic():
+                cursor.execute("SET LOCAL temp_buffers = '256MB'")
+        except DatabaseError:
+            pass
         # ON COMMIT DROP does not fire inside an enclosing transaction (seed_demo, tests).
         cursor.execute("DROP TABLE IF EXISTS etrace_stage, etrace_flags, etrace_dealers")
         cursor.execute(_stage_ddl(cursor))

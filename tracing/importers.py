@@ -152,6 +152,7 @@ MAX_LENGTHS = {
     "firearm_type": 50,
     "caliber": 100,
 }
+_SHORTEST_LIMIT = min(MAX_LENGTHS.values())
 
 
 def load_profile(name: str = DEFAULT_PROFILE) -> ColumnProfile:
@@ -273,6 +274,7 @@ FIELDS: tuple[str, ...] = (
 _TRUE = frozenset(("y", "yes", "true", "t", "1", "x"))
 _FALSE = frozenset(("", "n", "no", "false", "f", "0"))
 _name_key = lru_cache(maxsize=200_000)(name_key)
+_parse_status = lru_cache(maxsize=1024)(parse_status)
 
 
 @dataclass
@@ -399,7 +401,7 @@ class EtraceParser:
         self, role: str, row: int, values: Sequence[str], errors: list[RowError]
     ) -> list[str]:
         last, first, middle, aliases, dob_text, sex, race, address, city, state, zip_code = values
-        dob = self._date(row, f"{role}_dob", dob_text, errors)
+        dob = self._dates.get(dob_text) or self._date(row, f"{role}_dob", dob_text, errors)
         last_key, first_key = _name_key(last), _name_key(first)
         present = bool(last or first)
         person_key = f"{last_key}|{first_key}|{dob[1] if dob else ''}" if present else ""
@@ -464,22 +466,44 @@ class EtraceParser:
         ) = values[44:]
         if not trace_number:
             errors.append(self._error(row, "trace_number", "", "is empty"))
-        for name, text in (
-            ("trace_number", trace_number),
-            ("agency_case_number", case_number),
-            ("ncic_code", ncic_code),
-            ("serial_number", serial_text),
-            ("model", model),
-            ("firearm_type", firearm_type),
-            ("caliber", caliber_text),
+        if (
+            max(
+                len(trace_number),
+                len(case_number),
+                len(ncic_code),
+                len(serial_text),
+                len(model),
+                len(firearm_type),
+                len(caliber_text),
+            )
+            > _SHORTEST_LIMIT
         ):
-            if len(text) > MAX_LENGTHS[name]:
-                errors.append(
-                    self._error(row, name, text, f"is longer than {MAX_LENGTHS[name]} characters")
-                )
-        request_date = self._date(row, "request_date", request_text, errors)
-        recovery = self._date(row, "recovery_date", recovery_text, errors)
-        purchase = self._date(row, "purchase_date", purchase_text, errors)
+            for name, text in (
+                ("trace_number", trace_number),
+                ("agency_case_number", case_number),
+                ("ncic_code", ncic_code),
+                ("serial_number", serial_text),
+                ("model", model),
+                ("firearm_type", firearm_type),
+                ("caliber", caliber_text),
+            ):
+                if len(text) > MAX_LENGTHS[name]:
+                    errors.append(
+                        self._error(
+                            row, name, text, f"is longer than {MAX_LENGTHS[name]} characters"
+                        )
+                    )
+        # Each distinct date text is parsed once (`_date` keeps the good ones).
+        dates = self._dates
+        request_date = dates.get(request_text) or self._date(
+            row, "request_date", request_text, errors
+        )
+        recovery = dates.get(recovery_text) or self._date(
+            row, "recovery_date", recovery_text, errors
+        )
+        purchase = dates.get(purchase_text) or self._date(
+            row, "purchase_date", purchase_text, errors
+        )
         if recovery and purchase and recovery[0] < purchase[0]:
             errors.append(
                 self._error(
@@ -554,7 +578,7 @@ class EtraceParser:
         purchaser = self._person("purchaser", row, values[33:44], errors)
         if errors:
             return None
-        status, reason = parse_status(status_text)
+        status, reason = _parse_status(status_text)
         reason = status_reason or reason
         firearm_type = firearm_type.upper()
         identity = serial or f"no serial: trace {trace_number}"
@@ -619,7 +643,13 @@ class EtraceParser:
             "t" if has_purchase else "f",
         ]
         body = "\t".join(fields)
-        if "\\" in body or "\n" in body or "\r" in body or body.count("\t") != len(fields) - 1:
+        # Escape only when a value needs it (the NULL markers are the backslashes expected).
+        if (
+            body.count("\\") != fields.count(NULL)
+            or "\n" in body
+            or "\r" in body
+            or body.count("\t") != len(fields) - 1
+        ):
             body = "\t".join(
                 value if value == NULL else value.translate(_COPY_ESCAPES) for value in fields
             )

@@ -291,11 +291,6 @@ def _trace_changes(cursor: Any, agency_id: int) -> dict[int, tuple[int, dict[str
     return changes
 
 
-def _person_columns(role: str) -> str:
-    names = [f"s.{role}_{name}" for name in PERSON_FIELDS if name != "present"]
-    return ", ".join(names)
-
-
 MENTION_COLUMNS = (
     "last_name, first_name, middle_name, aliases, dob_as_written, dob, sex, race, address, "
     "city, state, zip_code, last_name_key, first_name_key, person_key"
@@ -494,19 +489,30 @@ def _write(
         counts.updated = len(changes)
         counts.unchanged = counts.rows_read - counts.skipped - counts.created - counts.updated
         step(5)
-        for role in ("possessor", "purchaser"):
-            cursor.execute(
-                f"""
-                INSERT INTO tracing_personmention (id, agency_id, created_at, updated_at,
-                    trace_id, role, {MENTION_COLUMNS}, source_file_id, source_row, row_hash)
-                SELECT s.{role}_id, %(agency)s, %(now)s, %(now)s,
-                    coalesce(s.trace_id, s.new_trace_id), '{role}', {_person_columns(role)},
-                    %(source)s, s.row_number, s.row_hash
-                FROM etrace_stage s
-                WHERE {to_write} AND s.{role}_present
-                """,  # noqa: S608 - role is one of two constants
-                params,
+        # Both mentions of a row from one pass over the staged rows.
+        person_names = [name for name in PERSON_FIELDS if name != "present"]
+        mention_values = ", ".join(
+            f"({role_columns}, '{role}', s.{role}_id, s.{role}_present)"
+            for role, role_columns in (
+                (role, ", ".join(f"s.{role}_{name}" for name in person_names))
+                for role in ("possessor", "purchaser")
             )
+        )
+        cursor.execute(
+            f"""
+            INSERT INTO tracing_personmention (id, agency_id, created_at, updated_at,
+                trace_id, role, {MENTION_COLUMNS}, source_file_id, source_row, row_hash)
+            SELECT m.id, %(agency)s, %(now)s, %(now)s,
+                coalesce(s.trace_id, s.new_trace_id), m.role,
+                {", ".join(f"m.{name}" for name in person_names)},
+                %(source)s, s.row_number, s.row_hash
+            FROM etrace_stage s
+            CROSS JOIN LATERAL (VALUES {mention_values})
+                AS m({", ".join(person_names)}, role, id, present)
+            WHERE {to_write} AND m.present
+            """,  # noqa: S608 - constant SQL fragments
+            params,
+        )
         step(6)
         cursor.execute(
             f"""

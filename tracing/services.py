@@ -537,8 +537,9 @@ def _write(
                 """,
                 params,
             )
-        # Traces of earlier files whose cross-record indicators this file changed.
-        for column in ("multiple_sale", "repeat_purchaser"):
+        # Traces of earlier files whose cross-record indicators this file changed (an
+        # agency's first file has none: its traces were inserted with their flags).
+        for column in ("multiple_sale", "repeat_purchaser") if parser.known_traces else ():
             cursor.execute(
                 f"""
                 UPDATE tracing_trace t SET {column} = true FROM etrace_flags g

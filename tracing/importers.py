@@ -3,9 +3,10 @@
 One tight pass over the rows: every value is parsed and normalised, every
 bad value becomes a RowError (the import is all-or-nothing, so every row is
 checked even after the first bad one), and every good row becomes one line of
-PostgreSQL COPY text in `STAGE_COLUMNS` order. The service streams those lines
-into a staging table and writes the records with set-based SQL, or rolls
-everything back if any row was bad.
+PostgreSQL COPY text in `STAGE_COLUMNS` + `STAGE_KNOWN_COLUMNS` order (a row
+whose trace is stored with the same hash is counted unchanged and left out).
+The service streams those lines into a staging table and writes the records
+with set-based SQL, or rolls everything back if any row was bad.
 """
 
 from __future__ import annotations

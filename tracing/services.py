@@ -1,13 +1,16 @@
 """Writes: the e-Trace import, the FFL list import and the agency's trace indicators.
 
-The e-Trace write path is set-based: the parser turns each row into a COPY
-line, PostgreSQL takes the lines into a temporary staging table while the
-rest of the file is still being parsed, and a handful of INSERT ... SELECT /
-UPDATE ... FROM statements write dealers, firearms, traces, person mentions
-and purchases. Per-row ORM saves would be two orders of magnitude slower on
-a 200,000-row file. The whole import is one transaction: a bad row anywhere
-rolls everything back, and every bad row is reported (the first
-MAX_REPORTED_ERRORS of them listed, all of them counted).
+The e-Trace write path is set-based: the agency's stored trace numbers (with
+their row hashes) and guns are read once; the parser streams the file, turns
+each row into a COPY line and leaves out the rows whose trace is stored with
+the same hash (unchanged); PostgreSQL takes the lines into a temporary staging
+table while the rest of the file is still being parsed, each staged row drawing
+the ids its new trace, gun and mentions will have; then a handful of INSERT ...
+SELECT / UPDATE ... FROM statements write dealers, firearms, traces, person
+mentions and purchases without joining anything back by key. Per-row ORM saves
+would be two orders of magnitude slower on a 200,000-row file. The whole import
+is one transaction: a bad row anywhere rolls everything back, and every bad row
+is reported (the first MAX_REPORTED_ERRORS of them listed, all of them counted).
 """
 
 from __future__ import annotations

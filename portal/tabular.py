@@ -8,6 +8,7 @@ file, not code.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import hashlib
@@ -72,14 +73,24 @@ def read_table(path: Path, *, sheets: list[str] | None = None) -> Iterator[Row]:
     feature is a row of its properties plus `latitude` and `longitude` cells
     from its point geometry (blank when it has none).
     """
-    with path.open("rb") as handle:
-        head = handle.read(64)
-    if head[:4] == XLSX_MAGIC:
+    kind = table_kind(path)
+    if kind == "xlsx":
         yield from _read_xlsx(path, sheets)
-    elif head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+    elif kind == "geojson":
         yield from _read_geojson(path)
     else:
         yield from _read_csv(path)
+
+
+def table_kind(path: Path) -> str:
+    """'xlsx', 'geojson' or 'csv' (anything else is read as CSV), from the file's first bytes."""
+    with path.open("rb") as handle:
+        head = handle.read(64)
+    if head[:4] == XLSX_MAGIC:
+        return "xlsx"
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return "geojson"
+    return "csv"
 
 
 def _read_geojson(path: Path) -> Iterator[Row]:
@@ -145,28 +156,73 @@ def _decode(raw: bytes) -> str:
 
 
 def _read_csv(path: Path) -> Iterator[Row]:
-    text = _decode(path.read_bytes())
-    if "\x00" in text[:4096]:
-        raise TableError("The file is binary, not CSV or XLSX.")
-    sample = text[:65536]
+    header, rows = read_csv_rows(path)
+    for number, values in rows:
+        # zip stops at the header: any extra cells left are blank.
+        yield Row(number=number, cells=dict(zip(header, values, strict=False)))
+
+
+def _text_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM) when the whole file decodes as such, else Windows-1252."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as handle:
+        try:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"
+    return "utf-8-sig"
+
+
+def read_csv_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The header and the (row number, cells) of a CSV file, streamed as lists.
+
+    The file is never held in memory whole. Cells are stripped, blank rows
+    skipped, short rows padded with blanks; a row with more non-blank cells than
+    the header raises TableError (when it is reached). Row numbers are as a
+    spreadsheet shows them (header is row 1). `read_table` gives the same rows
+    as dicts; an importer that handles many rows can index the lists instead.
+    """
+    encoding = _text_encoding(path)
+    handle = path.open(encoding=encoding, newline="")
     try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    header = _header(next(reader, None))
-    width = len(header)
+        sample = handle.read(65536)
+        if "\x00" in sample[:4096]:
+            raise TableError("The file is binary, not CSV or XLSX.")
+        try:
+            dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+        except csv.Error:
+            dialect = csv.excel
+        handle.seek(0)
+        reader = csv.reader(handle, dialect)
+        header = _header(next(reader, None))
+    except UnicodeDecodeError as exc:
+        handle.close()
+        raise TableError("The file is neither UTF-8 nor Windows-1252 text.") from exc
+    except BaseException:
+        handle.close()
+        raise
+    return header, _csv_rows(handle, reader, len(header))
+
+
+def _csv_rows(handle: io.TextIOBase, reader: Any, width: int) -> Iterator[tuple[int, list[str]]]:
     strip = str.strip
-    for number, values in enumerate(reader, start=2):
-        stripped = list(map(strip, values))
-        if not any(stripped):
-            continue
-        if len(stripped) < width:
-            stripped.extend([""] * (width - len(stripped)))
-        elif len(stripped) > width and any(stripped[width:]):
-            raise TableError(f"Row {number} has more cells ({len(values)}) than the header.")
-        # zip stops at the header: the extra cells left are blank.
-        yield Row(number=number, cells=dict(zip(header, stripped, strict=False)))
+    with handle:
+        try:
+            for number, values in enumerate(reader, start=2):
+                stripped = list(map(strip, values))
+                if not any(stripped):
+                    continue
+                if len(stripped) < width:
+                    stripped.extend([""] * (width - len(stripped)))
+                elif len(stripped) > width and any(stripped[width:]):
+                    raise TableError(
+                        f"Row {number} has more cells ({len(values)}) than the header."
+                    )
+                yield number, stripped
+        except UnicodeDecodeError as exc:
+            raise TableError("The file is neither UTF-8 nor Windows-1252 text.") from exc
 
 
 def _read_xlsx(path: Path, sheets: list[str] | None) -> Iterator[Row]:

@@ -3,21 +3,23 @@
 One tight pass over the rows: every value is parsed and normalised, every
 bad value becomes a RowError (the import is all-or-nothing, so every row is
 checked even after the first bad one), and every good row becomes one line of
-PostgreSQL COPY text in `STAGE_COLUMNS` order. The service streams those lines
-into a staging table and writes the records with set-based SQL, or rolls
-everything back if any row was bad.
+PostgreSQL COPY text in `STAGE_COLUMNS` + `STAGE_KNOWN_COLUMNS` order (a row
+whose trace is stored with the same hash is counted unchanged and left out).
+The service streams those lines into a staging table and writes the records
+with set-based SQL, or rolls everything back if any row was bad.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 
-from portal.tabular import ColumnProfile, Row, RowError, TableError, parse_date
+from portal.tabular import ColumnProfile, RowError, TableError, parse_date
 from tracing.ffl import FFLError, parse_ffl
 from tracing.normalise import Normaliser, is_handgun, name_key
 
@@ -110,6 +112,33 @@ STAGE_TYPES = {
     "purchaser_not_possessor": "boolean",
     "has_purchase": "boolean",
 }
+# What the parser adds from the agency's stored records (see `EtraceParser.known_*`):
+# the stored trace and its row hash when the trace number is known, the stored
+# firearm when the gun is known, and for a gun new to the agency the first row of
+# the file that has it (that row's drawn id becomes the gun's).
+STAGE_KNOWN_COLUMNS: tuple[str, ...] = ("trace_id", "old_hash", "firearm_known_id", "gun_row")
+STAGE_KNOWN_TYPES = {
+    "trace_id": "bigint",
+    "old_hash": "text",
+    "firearm_known_id": "bigint",
+    "gun_row": "integer",
+}
+# Dealers as the file names them (the last row naming an FFL wins), for the dealer table.
+DEALER_COLUMNS: tuple[str, ...] = (
+    "ffl_key",
+    "ffl_number",
+    "ffl_region",
+    "ffl_district",
+    "ffl_county",
+    "ffl_type",
+    "ffl_expiry",
+    "ffl_sequence",
+    "dealer_name",
+    "dealer_address",
+    "dealer_city",
+    "dealer_state",
+    "dealer_zip",
+)
 # Columns compared when a trace comes again (everything but where it came from).
 FACT_COLUMNS = tuple(c for c in STAGE_COLUMNS if c not in ("row_number", "row_hash"))
 
@@ -124,6 +153,7 @@ MAX_LENGTHS = {
     "firearm_type": 50,
     "caliber": 100,
 }
+_SHORTEST_LIMIT = min(MAX_LENGTHS.values())
 
 
 def load_profile(name: str = DEFAULT_PROFILE) -> ColumnProfile:
@@ -245,6 +275,7 @@ FIELDS: tuple[str, ...] = (
 _TRUE = frozenset(("y", "yes", "true", "t", "1", "x"))
 _FALSE = frozenset(("", "n", "no", "false", "f", "0"))
 _name_key = lru_cache(maxsize=200_000)(name_key)
+_parse_status = lru_cache(maxsize=1024)(parse_status)
 
 
 @dataclass
@@ -254,6 +285,9 @@ class ParseReport:
     rows_read: int = 0
     valid: int = 0
     duplicates: int = 0
+    unchanged: int = 0  # stored traces whose row hash is the same: not staged at all
+    known: int = 0  # stored traces staged because their row hash differs
+    repeated_guns: int = 0  # rows of a new gun that an earlier row of the file has
     errors: list[RowError] = field(default_factory=list)
 
 
@@ -266,23 +300,36 @@ class EtraceParser:
     file_name: str
     today: dt.date = field(default_factory=dt.date.today)
     report: ParseReport = field(default_factory=ParseReport)
+    # The agency's stored traces {trace number: (id, row hash)} and firearms
+    # {(manufacturer, identity key): id}: a row whose trace is stored with the same
+    # hash is counted unchanged and never staged, and no row joins back to find them.
+    known_traces: dict[str, tuple[int, str]] = field(default_factory=dict)
+    known_firearms: dict[tuple[str, str], int] = field(default_factory=dict)
+    # {ffl key: DEALER_COLUMNS values} over every good row.
+    dealers: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Files repeat the same dates and dealers many times: each text is parsed once.
         self._dates: dict[str, tuple[dt.date, str]] = {}
         self._ffls: dict[str, list[str]] = {}
+        self._new_guns: dict[tuple[str, str], int] = {}
 
-    def lines(self, rows: Iterable[Row]) -> Iterator[str]:
-        """COPY lines, while there is no bad row; every row is checked to the end either way."""
+    def lines(self, header: list[str], rows: Iterable[tuple[int, list[str]]]) -> Iterator[str]:
+        """COPY lines, while there is no bad row; every row is checked to the end either way.
+
+        `rows` are (row number, cells in `header` order), as `read_csv_rows` gives them.
+        """
         report = self.report
         seen: dict[str, tuple[int, str]] = {}
-        columns = [self.mapping.get(name) for name in FIELDS]
-        for row in rows:
+        position = {name: index for index, name in enumerate(header)}
+        # A field the file has no column for reads the blank appended to every row.
+        pick = itemgetter(*(position.get(self.mapping.get(name, ""), -1) for name in FIELDS))
+        for number, cells in rows:
             report.rows_read += 1
-            cells = row.cells
-            values = [cells[column] if column is not None else "" for column in columns]
+            cells.append("")
+            values = pick(cells)
             errors: list[RowError] = []
-            line = self._line(row.number, values, errors)
+            line = self._line(number, values, errors)
             if line is None:
                 report.errors.extend(errors)
                 continue
@@ -294,17 +341,35 @@ class EtraceParser:
                     continue
                 report.errors.append(
                     self._error(
-                        row.number,
+                        number,
                         "trace_number",
                         trace_number,
                         f"appears again with other facts (first on row {earlier[0]})",
                     )
                 )
                 continue
-            seen[trace_number] = (row.number, digest)
+            seen[trace_number] = (number, digest)
             report.valid += 1
-            if not report.errors:
-                yield line[0]
+            if report.errors:
+                continue
+            stored = self.known_traces.get(trace_number)
+            if stored is not None:
+                if stored[1] == digest:
+                    report.unchanged += 1
+                    continue
+                report.known += 1
+                known = f"{stored[0]}\t{stored[1]}"
+            else:
+                known = "\\N\t\\N"
+            gun = line[2]
+            firearm_id = self.known_firearms.get(gun)
+            if firearm_id is not None:
+                yield f"{line[0]}\t{known}\t{firearm_id}\t\\N\n"
+                continue
+            first_row = self._new_guns.setdefault(gun, number)
+            if first_row != number:
+                report.repeated_guns += 1
+            yield f"{line[0]}\t{known}\t\\N\t{first_row}\n"
 
     def _error(self, row: int, field_name: str, value: str, reason: str) -> RowError:
         column = self.mapping.get(field_name, field_name)
@@ -333,9 +398,11 @@ class EtraceParser:
             self._dates[text] = parsed
         return parsed
 
-    def _person(self, role: str, row: int, values: list[str], errors: list[RowError]) -> list[str]:
+    def _person(
+        self, role: str, row: int, values: Sequence[str], errors: list[RowError]
+    ) -> list[str]:
         last, first, middle, aliases, dob_text, sex, race, address, city, state, zip_code = values
-        dob = self._date(row, f"{role}_dob", dob_text, errors)
+        dob = self._dates.get(dob_text) or self._date(row, f"{role}_dob", dob_text, errors)
         last_key, first_key = _name_key(last), _name_key(first)
         present = bool(last or first)
         person_key = f"{last_key}|{first_key}|{dob[1] if dob else ''}" if present else ""
@@ -362,7 +429,9 @@ class EtraceParser:
             "t" if present else "f",
         ]
 
-    def _line(self, row: int, values: list[str], errors: list[RowError]) -> tuple[str, str] | None:
+    def _line(
+        self, row: int, values: Sequence[str], errors: list[RowError]
+    ) -> tuple[str, str, tuple[str, str]] | None:
         (
             trace_number,
             request_text,
@@ -398,22 +467,44 @@ class EtraceParser:
         ) = values[44:]
         if not trace_number:
             errors.append(self._error(row, "trace_number", "", "is empty"))
-        for name, text in (
-            ("trace_number", trace_number),
-            ("agency_case_number", case_number),
-            ("ncic_code", ncic_code),
-            ("serial_number", serial_text),
-            ("model", model),
-            ("firearm_type", firearm_type),
-            ("caliber", caliber_text),
+        if (
+            max(
+                len(trace_number),
+                len(case_number),
+                len(ncic_code),
+                len(serial_text),
+                len(model),
+                len(firearm_type),
+                len(caliber_text),
+            )
+            > _SHORTEST_LIMIT
         ):
-            if len(text) > MAX_LENGTHS[name]:
-                errors.append(
-                    self._error(row, name, text, f"is longer than {MAX_LENGTHS[name]} characters")
-                )
-        request_date = self._date(row, "request_date", request_text, errors)
-        recovery = self._date(row, "recovery_date", recovery_text, errors)
-        purchase = self._date(row, "purchase_date", purchase_text, errors)
+            for name, text in (
+                ("trace_number", trace_number),
+                ("agency_case_number", case_number),
+                ("ncic_code", ncic_code),
+                ("serial_number", serial_text),
+                ("model", model),
+                ("firearm_type", firearm_type),
+                ("caliber", caliber_text),
+            ):
+                if len(text) > MAX_LENGTHS[name]:
+                    errors.append(
+                        self._error(
+                            row, name, text, f"is longer than {MAX_LENGTHS[name]} characters"
+                        )
+                    )
+        # Each distinct date text is parsed once (`_date` keeps the good ones).
+        dates = self._dates
+        request_date = dates.get(request_text) or self._date(
+            row, "request_date", request_text, errors
+        )
+        recovery = dates.get(recovery_text) or self._date(
+            row, "recovery_date", recovery_text, errors
+        )
+        purchase = dates.get(purchase_text) or self._date(
+            row, "purchase_date", purchase_text, errors
+        )
         if recovery and purchase and recovery[0] < purchase[0]:
             errors.append(
                 self._error(
@@ -488,9 +579,19 @@ class EtraceParser:
         purchaser = self._person("purchaser", row, values[33:44], errors)
         if errors:
             return None
-        status, reason = parse_status(status_text)
+        status, reason = _parse_status(status_text)
         reason = status_reason or reason
         firearm_type = firearm_type.upper()
+        identity = serial or f"no serial: trace {trace_number}"
+        if ffl_parts[0] != NULL:
+            self.dealers[ffl_parts[0]] = [
+                *ffl_parts,
+                dealer_name,
+                dealer_address,
+                dealer_city,
+                dealer_state,
+                dealer_zip,
+            ]
         ttc = str((recovery[0] - purchase[0]).days) if recovery and purchase else NULL
         # Purchaser is not the possessor: both named, and the names (or dates of birth) differ.
         not_possessor = (
@@ -519,7 +620,7 @@ class EtraceParser:
             *coordinates,
             serial_text,
             serial,
-            serial or f"no serial: trace {trace_number}",
+            identity,
             "t" if obliterated else "f",
             manufacturer,
             model,
@@ -543,12 +644,18 @@ class EtraceParser:
             "t" if has_purchase else "f",
         ]
         body = "\t".join(fields)
-        if "\\" in body or "\n" in body or "\r" in body or body.count("\t") != len(fields) - 1:
+        # Escape only when a value needs it (the NULL markers are the backslashes expected).
+        if (
+            body.count("\\") != fields.count(NULL)
+            or "\n" in body
+            or "\r" in body
+            or body.count("\t") != len(fields) - 1
+        ):
             body = "\t".join(
                 value if value == NULL else value.translate(_COPY_ESCAPES) for value in fields
             )
         digest = hashlib.blake2b(body.encode(), digest_size=16).hexdigest()
-        return f"{row}\t{digest}\t{body}\n", digest
+        return f"{row}\t{digest}\t{body}", digest, (manufacturer, identity)
 
 
 class LineReader:

@@ -125,17 +125,28 @@ class Dealer(models.Model):
         return LICENSE_TYPES.get(self.license_type, self.license_type)
 
 
+# The import writes hundreds of thousands of rows a minute, and PostgreSQL checks a
+# foreign key row by row: every index and every check costs time on each one. The
+# import's own set-based statements take every key from the row it points to (the
+# agency of the import, the firearm it has just written or matched, the trace a
+# mention or purchase hangs off), so the database does not check them again; Django
+# still protects and cascades on delete. Keys looked up only by equality get a plain
+# B-tree index, not also the LIKE-prefix one `db_index` adds to a text column.
+
+
 class Firearm(AgencyOwned):
     """A gun as an agency knows it: one record per manufacturer and normalised serial."""
 
     # The unique (agency, manufacturer, identity) index serves lookups by agency.
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+", db_index=False)
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
 
     identity_key = models.CharField(
         max_length=120, help_text="Normalised serial, or the trace for a gun without one."
     )
     serial_as_written = models.CharField(max_length=100, blank=True)
-    serial_normalised = models.CharField(max_length=100, blank=True, db_index=True)
+    serial_normalised = models.CharField(max_length=100, blank=True)
     obliterated = models.BooleanField(default=False)
     manufacturer = models.CharField(max_length=200, blank=True, help_text="Canonical.")
     model = models.CharField(max_length=100, blank=True)
@@ -147,6 +158,7 @@ class Firearm(AgencyOwned):
 
     class Meta:
         ordering = ["manufacturer", "serial_normalised"]
+        indexes = [models.Index(fields=["serial_normalised"], name="firearm_serial_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["agency", "manufacturer", "identity_key"], name="unique_firearm_identity"
@@ -161,18 +173,12 @@ class Firearm(AgencyOwned):
         return reverse("tracing:firearm_detail", args=[self.pk])
 
 
-# The import writes hundreds of thousands of rows a minute, and PostgreSQL checks a
-# foreign key row by row: every index and every check costs time on each one. The
-# trace keeps its checked keys (agency, firearm); the rows that hang off a trace
-# (mentions, purchases) and provenance pointers (source file) are written by the
-# import's own set-based statements from the trace they belong to, and are not
-# checked again by the database (Django still cascades their deletion).
-
-
 class Trace(AgencyOwned):
     """One e-Trace request and result, as the agency's file gave it (with its source row)."""
 
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+", db_index=False)
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
 
     trace_number = models.CharField(max_length=50)
     recovering_ori = models.CharField("ORI", max_length=9, blank=True)
@@ -189,7 +195,9 @@ class Trace(AgencyOwned):
     recovery_zip = models.CharField(max_length=10, blank=True)
     recovery_lat = models.FloatField(null=True, blank=True)
     recovery_lon = models.FloatField(null=True, blank=True)
-    firearm = models.ForeignKey(Firearm, on_delete=models.PROTECT, related_name="traces")
+    firearm = models.ForeignKey(
+        Firearm, on_delete=models.PROTECT, related_name="traces", db_constraint=False
+    )
     serial_as_written = models.CharField(max_length=100, blank=True)
     # Indicators, computed at import (multiple sale and repeat purchaser over the agency's traces).
     time_to_crime_days = models.IntegerField(null=True, blank=True)
@@ -253,9 +261,7 @@ class PersonMention(AgencyOwned):
     # Normalised beside the raw fields, for the later person resolution.
     last_name_key = models.CharField(max_length=100, blank=True)
     first_name_key = models.CharField(max_length=100, blank=True)
-    person_key = models.CharField(
-        max_length=220, db_index=True, help_text="Normalised last|first|date of birth."
-    )
+    person_key = models.CharField(max_length=220, help_text="Normalised last|first|date of birth.")
     source_file = models.ForeignKey(
         SourceFile, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
@@ -264,6 +270,7 @@ class PersonMention(AgencyOwned):
 
     class Meta:
         ordering = ["last_name", "first_name"]
+        indexes = [models.Index(fields=["person_key"], name="mention_person_key_idx")]
         constraints = [
             models.UniqueConstraint(fields=["trace", "role"], name="unique_mention_role")
         ]

@@ -1,13 +1,16 @@
 """Writes: the e-Trace import, the FFL list import and the agency's trace indicators.
 
-The e-Trace write path is set-based: the parser turns each row into a COPY
-line, PostgreSQL takes the lines into a temporary staging table while the
-rest of the file is still being parsed, and a handful of INSERT ... SELECT /
-UPDATE ... FROM statements write dealers, firearms, traces, person mentions
-and purchases. Per-row ORM saves would be two orders of magnitude slower on
-a 200,000-row file. The whole import is one transaction: a bad row anywhere
-rolls everything back, and every bad row is reported (the first
-MAX_REPORTED_ERRORS of them listed, all of them counted).
+The e-Trace write path is set-based: the agency's stored trace numbers (with
+their row hashes) and guns are read once; the parser streams the file, turns
+each row into a COPY line and leaves out the rows whose trace is stored with
+the same hash (unchanged); PostgreSQL takes the lines into a temporary staging
+table while the rest of the file is still being parsed, each staged row drawing
+the ids its new trace, gun and mentions will have; then a handful of INSERT ...
+SELECT / UPDATE ... FROM statements write dealers, firearms, traces, person
+mentions and purchases without joining anything back by key. Per-row ORM saves
+would be two orders of magnitude slower on a 200,000-row file. The whole import
+is one transaction: a bad row anywhere rolls everything back, and every bad row
+is reported (the first MAX_REPORTED_ERRORS of them listed, all of them counted).
 """
 
 from __future__ import annotations
@@ -15,22 +18,26 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from portal.jobs import Progress
 from portal.models import Agency, SourceFile
-from portal.tabular import Row, RowError, TableError, read_table
+from portal.tabular import Row, RowError, TableError, read_csv_rows, read_table, table_kind
 from tracing.ffl import FFLError, ffl_from_parts
 from tracing.importers import (
+    DEALER_COLUMNS,
     PERSON_FIELDS,
     STAGE_COLUMNS,
+    STAGE_KNOWN_COLUMNS,
+    STAGE_KNOWN_TYPES,
     STAGE_TYPES,
     EtraceParser,
     LineReader,
@@ -120,11 +127,11 @@ def trace_import(
     estimated = max(_count_lines(path) - 1, 0)
     total = estimated + WRITE_STEPS
     try:
-        rows = read_table(path)
-        first = next(rows, None)
+        header, records = _read_records(path)
+        first = next(records, None)
         if first is None:
             raise ImportRefused("The file has no data rows.", {"rows_read": 0, "errors": []})
-        column_profile, mapping = profile_for(list(first.cells), profile)
+        column_profile, mapping = profile_for(header, profile)
     except (TableError, ValueError) as exc:
         raise ImportRefused(str(exc), {"errors": []}) from exc
 
@@ -149,7 +156,7 @@ def trace_import(
 
     try:
         with transaction.atomic():
-            lines = LineReader(parser.lines(counted(chain([first], rows))))
+            lines = LineReader(parser.lines(header, counted(chain([first], records))))
             _write(agency, source_file, parser, lines, counts, step)
     except TableError as exc:
         raise ImportRefused(str(exc), {"errors": []}) from exc
@@ -158,25 +165,57 @@ def trace_import(
     return {**counts.as_dict(), "profile": column_profile.name}
 
 
+def _read_records(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The header and (row number, cells) of the file: CSV streamed, a workbook by its rows."""
+    if table_kind(path) == "csv":
+        return read_csv_rows(path)
+    rows = read_table(path)
+    first = next(rows, None)
+    if first is None:
+        return [], iter(())
+    header = list(first.cells)
+    return header, (
+        (row.number, [row.cells.get(name, "") for name in header]) for row in chain([first], rows)
+    )
+
+
 def _stage_ddl(cursor: Any) -> str:
-    """The staging table; each row draws the ids its new trace and mentions will have.
+    """The staging table; each row draws the ids its new trace, gun and mentions will have.
 
     Drawing the ids while COPY loads the rows spares joining the new traces
-    back by trace number for their mentions and purchase (gaps in the ids of
-    rows that turn out unchanged do no harm).
+    back by trace number for their mentions and purchase, and the new guns back
+    by manufacturer and serial for their traces (gaps in the ids of rows that
+    turn out not to need them do no harm).
     """
     cursor.execute(
         "SELECT pg_get_serial_sequence('tracing_trace', 'id'), "
-        "pg_get_serial_sequence('tracing_personmention', 'id')"
+        "pg_get_serial_sequence('tracing_personmention', 'id'), "
+        "pg_get_serial_sequence('tracing_firearm', 'id')"
     )
-    trace_sequence, mention_sequence = cursor.fetchone()
-    columns = ", ".join(f"{name} {STAGE_TYPES.get(name, 'text')}" for name in STAGE_COLUMNS)
+    trace_sequence, mention_sequence, firearm_sequence = cursor.fetchone()
+    columns = ", ".join(
+        f"{name} {STAGE_TYPES.get(name) or STAGE_KNOWN_TYPES.get(name) or 'text'}"
+        for name in STAGE_COLUMNS + STAGE_KNOWN_COLUMNS
+    )
     return (
-        f"CREATE TEMPORARY TABLE etrace_stage ({columns}, trace_id bigint, old_hash text, "
+        f"CREATE TEMPORARY TABLE etrace_stage ({columns}, "
         f"new_trace_id bigint DEFAULT nextval('{trace_sequence}'), "
+        f"firearm_new_id bigint DEFAULT nextval('{firearm_sequence}'), "
         f"possessor_id bigint DEFAULT nextval('{mention_sequence}'), "
         f"purchaser_id bigint DEFAULT nextval('{mention_sequence}')) ON COMMIT DROP"
     )
+
+
+def _raw_cursor(cursor: Any) -> Any:
+    """psycopg2's own cursor under Django's wrappers, for COPY."""
+    raw = cursor.cursor
+    while hasattr(raw, "cursor"):
+        raw = raw.cursor
+    return raw
+
+
+def _copy_text(values: list[str]) -> str:
+    return "\t".join(value if value == "\\N" else value.translate(_COPY_TEXT) for value in values)
 
 
 # Compared when a trace comes again: (stage expression, expression over the stored records).
@@ -255,11 +294,6 @@ def _trace_changes(cursor: Any, agency_id: int) -> dict[int, tuple[int, dict[str
     return changes
 
 
-def _person_columns(role: str) -> str:
-    names = [f"s.{role}_{name}" for name in PERSON_FIELDS if name != "present"]
-    return ", ".join(names)
-
-
 MENTION_COLUMNS = (
     "last_name, first_name, middle_name, aliases, dob_as_written, dob, sex, race, address, "
     "city, state, zip_code, last_name_key, first_name_key, person_key"
@@ -282,14 +316,40 @@ def _write(
         # One import per agency at a time: the cross-record indicators read the agency's
         # stored traces and must not miss a concurrent file's.
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_LOCK_SPACE, agency_id])
+        # The commit does not wait for its WAL to reach the disk: a crash in the next
+        # fraction of a second can lose this one transaction (never corrupt anything), and
+        # the job then shows as failed and is re-run; the import is idempotent. The joins
+        # and sorts over the staged rows get the memory to run as one hash or sort.
+        cursor.execute("SET LOCAL synchronous_commit = off")
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute(
+            "SELECT trace_number, id, row_hash FROM tracing_trace WHERE agency_id = %s",
+            [agency_id],
+        )
+        parser.known_traces = {number: (pk, digest) for number, pk, digest in cursor}
+        cursor.execute(
+            "SELECT manufacturer, identity_key, id FROM tracing_firearm WHERE agency_id = %s",
+            [agency_id],
+        )
+        parser.known_firearms = {(maker, key): pk for maker, key, pk in cursor}
+        # Every statement below reads the staged rows: let the session keep them in memory
+        # (PostgreSQL's default is 8 MB) rather than in a temporary file. The setting can
+        # only change before the session's first temporary table, hence the savepoint;
+        # the memory is taken as the rows come, and a bigger file spills to disk.
+        try:
+            with transaction.atomic():
+                cursor.execute("SET LOCAL temp_buffers = '256MB'")
+        except DatabaseError:
+            pass
         # ON COMMIT DROP does not fire inside an enclosing transaction (seed_demo, tests).
-        cursor.execute("DROP TABLE IF EXISTS etrace_stage, etrace_flags")
+        cursor.execute("DROP TABLE IF EXISTS etrace_stage, etrace_flags, etrace_dealers")
         cursor.execute(_stage_ddl(cursor))
-        raw = cursor.cursor  # psycopg2's cursor, for COPY
-        while hasattr(raw, "cursor"):
-            raw = raw.cursor
+        raw = _raw_cursor(cursor)
         # PostgreSQL takes the rows while Python is still parsing the rest of the file.
-        raw.copy_expert(f"COPY etrace_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN", lines)
+        raw.copy_expert(
+            f"COPY etrace_stage ({', '.join(STAGE_COLUMNS + STAGE_KNOWN_COLUMNS)}) FROM STDIN",
+            lines,
+        )
         if lines.error is not None:
             raise lines.error
         report = parser.report
@@ -302,20 +362,25 @@ def _write(
             )
         counts.rows_read, counts.skipped = report.rows_read, report.duplicates
         # Statistics, or the planner expects one row and picks nested loops.
-        cursor.execute("ANALYZE etrace_stage (trace_number, manufacturer, identity_key, ffl_key)")
+        cursor.execute("ANALYZE etrace_stage (trace_number, ffl_key, trace_id, gun_row)")
         step(1)
         # Dealers are shared reference data: create unknown ones, fill blanks of known ones.
+        columns = ", ".join(f"{name} text" for name in DEALER_COLUMNS)
+        cursor.execute(f"CREATE TEMPORARY TABLE etrace_dealers ({columns}) ON COMMIT DROP")
+        raw.copy_expert(
+            "COPY etrace_dealers FROM STDIN",
+            io.StringIO("".join(f"{_copy_text(d)}\n" for d in parser.dealers.values())),
+        )
         cursor.execute(
             """
             INSERT INTO tracing_dealer (ffl_key, ffl_number, region, district, county,
                 license_type, expiry, sequence, license_name, business_name, premise_street,
                 premise_city, premise_state, premise_zip, mail_street, mail_city, mail_state,
                 mail_zip, voice_phone, in_ffl_list, created_at, updated_at)
-            SELECT DISTINCT ON (ffl_key) ffl_key, ffl_number, ffl_region, ffl_district,
+            SELECT ffl_key, ffl_number, ffl_region, ffl_district,
                 ffl_county, ffl_type, ffl_expiry, ffl_sequence, dealer_name, '', dealer_address,
                 dealer_city, dealer_state, dealer_zip, '', '', '', '', '', false, %(now)s, %(now)s
-            FROM etrace_stage WHERE ffl_key IS NOT NULL
-            ORDER BY ffl_key, row_number DESC
+            FROM etrace_dealers
             ON CONFLICT (ffl_key) DO UPDATE SET
                 license_name = CASE WHEN tracing_dealer.license_name = ''
                     THEN EXCLUDED.license_name ELSE tracing_dealer.license_name END,
@@ -335,30 +400,31 @@ def _write(
         )
         cursor.execute("ANALYZE tracing_dealer")
         step(2)
+        if report.repeated_guns:
+            # A new gun on several rows: all of them take the id its first row drew.
+            cursor.execute(
+                """
+                UPDATE etrace_stage s SET firearm_new_id = g.firearm_new_id
+                FROM etrace_stage g
+                WHERE s.gun_row <> s.row_number AND g.row_number = s.gun_row
+                """
+            )
+        # Guns new to the agency, once each. No ON CONFLICT: the agency's guns were read
+        # under its import lock, so a conflict would be a bug, and it rolls everything back.
         cursor.execute(
             """
-            INSERT INTO tracing_firearm (agency_id, created_at, updated_at, identity_key,
+            INSERT INTO tracing_firearm (id, agency_id, created_at, updated_at, identity_key,
                 serial_as_written, serial_normalised, obliterated, manufacturer, model,
                 firearm_type, is_handgun, caliber, country, importer)
-            SELECT %(agency)s, %(now)s, %(now)s,
+            SELECT firearm_new_id, %(agency)s, %(now)s, %(now)s,
                 identity_key, serial_as_written, serial_normalised, obliterated, manufacturer,
                 model, firearm_type, is_handgun, caliber, country, importer
-            FROM etrace_stage
-            -- The same gun on several rows: the first row inserts it, the others conflict.
-            ON CONFLICT (agency_id, manufacturer, identity_key) DO NOTHING
+            FROM etrace_stage WHERE gun_row = row_number
             """,
             params,
         )
         step(3)
-        cursor.execute(
-            """
-            UPDATE etrace_stage s SET trace_id = t.id, old_hash = t.row_hash
-            FROM tracing_trace t
-            WHERE t.agency_id = %(agency)s AND t.trace_number = s.trace_number
-            """,
-            params,
-        )
-        changes = _trace_changes(cursor, agency_id) if cursor.rowcount else {}
+        changes = _trace_changes(cursor, agency_id) if report.known else {}
         params["changed"] = list(changes)
         # Rows to write: traces not seen before, and traces seen with new facts.
         to_write = "(s.trace_id IS NULL OR s.trace_id = ANY(%(changed)s))"
@@ -368,7 +434,8 @@ def _write(
             s.trace_number, s.recovering_ori, s.request_date, s.trace_status, s.status,
             s.status_reason, s.agency_case_number, s.ncic_code, s.recovery_date,
             s.recovery_address, s.recovery_city, s.recovery_state, s.recovery_zip,
-            s.recovery_lat, s.recovery_lon, f.id, s.serial_as_written, s.time_to_crime_days,
+            s.recovery_lat, s.recovery_lon, coalesce(s.firearm_known_id, s.firearm_new_id),
+            s.serial_as_written, s.time_to_crime_days,
             s.purchaser_not_possessor,
             (s.recovery_state <> '' AND coalesce(nullif(d.premise_state, ''), s.dealer_state)
                 NOT IN ('', s.recovery_state)),
@@ -377,8 +444,6 @@ def _write(
         """
         joins = """
             FROM etrace_stage s
-            JOIN tracing_firearm f ON f.agency_id = %(agency)s
-                AND f.manufacturer = s.manufacturer AND f.identity_key = s.identity_key
             LEFT JOIN tracing_dealer d ON d.ffl_key = s.ffl_key
             LEFT JOIN etrace_flags g ON g.trace_number = s.trace_number
         """
@@ -427,19 +492,30 @@ def _write(
         counts.updated = len(changes)
         counts.unchanged = counts.rows_read - counts.skipped - counts.created - counts.updated
         step(5)
-        for role in ("possessor", "purchaser"):
-            cursor.execute(
-                f"""
-                INSERT INTO tracing_personmention (id, agency_id, created_at, updated_at,
-                    trace_id, role, {MENTION_COLUMNS}, source_file_id, source_row, row_hash)
-                SELECT s.{role}_id, %(agency)s, %(now)s, %(now)s,
-                    coalesce(s.trace_id, s.new_trace_id), '{role}', {_person_columns(role)},
-                    %(source)s, s.row_number, s.row_hash
-                FROM etrace_stage s
-                WHERE {to_write} AND s.{role}_present
-                """,  # noqa: S608 - role is one of two constants
-                params,
+        # Both mentions of a row from one pass over the staged rows.
+        person_names = [name for name in PERSON_FIELDS if name != "present"]
+        mention_values = ", ".join(
+            f"({role_columns}, '{role}', s.{role}_id, s.{role}_present)"
+            for role, role_columns in (
+                (role, ", ".join(f"s.{role}_{name}" for name in person_names))
+                for role in ("possessor", "purchaser")
             )
+        )
+        cursor.execute(
+            f"""
+            INSERT INTO tracing_personmention (id, agency_id, created_at, updated_at,
+                trace_id, role, {MENTION_COLUMNS}, source_file_id, source_row, row_hash)
+            SELECT m.id, %(agency)s, %(now)s, %(now)s,
+                coalesce(s.trace_id, s.new_trace_id), m.role,
+                {", ".join(f"m.{name}" for name in person_names)},
+                %(source)s, s.row_number, s.row_hash
+            FROM etrace_stage s
+            CROSS JOIN LATERAL (VALUES {mention_values})
+                AS m({", ".join(person_names)}, role, id, present)
+            WHERE {to_write} AND m.present
+            """,  # noqa: S608 - constant SQL fragments
+            params,
+        )
         step(6)
         cursor.execute(
             f"""
@@ -454,8 +530,9 @@ def _write(
             """,  # noqa: S608 - constant SQL fragments
             params,
         )
-        if changes:
-            # A corrected serial can leave the old firearm without a trace.
+        if report.known:
+            # A corrected serial can leave the old firearm without a trace (and a gun
+            # first named on a row whose facts did not change is not needed).
             cursor.execute(
                 """
                 DELETE FROM tracing_firearm f WHERE f.agency_id = %(agency)s
@@ -463,8 +540,9 @@ def _write(
                 """,
                 params,
             )
-        # Traces of earlier files whose cross-record indicators this file changed.
-        for column in ("multiple_sale", "repeat_purchaser"):
+        # Traces of earlier files whose cross-record indicators this file changed (an
+        # agency's first file has none: its traces were inserted with their flags).
+        for column in ("multiple_sale", "repeat_purchaser") if parser.known_traces else ():
             cursor.execute(
                 f"""
                 UPDATE tracing_trace t SET {column} = true FROM etrace_flags g
@@ -477,7 +555,7 @@ def _write(
                 """,  # noqa: S608 - column is one of two constants
                 params,
             )
-        cursor.execute("DROP TABLE etrace_stage, etrace_flags")
+        cursor.execute("DROP TABLE etrace_stage, etrace_flags, etrace_dealers")
         step(7)
     TraceChange.objects.bulk_create(
         TraceChange(
@@ -539,10 +617,7 @@ def _flags_stage(cursor: Any, agency_id: int, to_write: str, params: dict[str, A
             f"{'t' if trace in repeat else 'f'}\n"
         )
     buffer.seek(0)
-    raw = cursor.cursor
-    while hasattr(raw, "cursor"):
-        raw = raw.cursor
-    raw.copy_expert("COPY etrace_flags FROM STDIN", buffer)
+    _raw_cursor(cursor).copy_expert("COPY etrace_flags FROM STDIN", buffer)
     cursor.execute("ANALYZE etrace_flags")
 
 

@@ -16,6 +16,7 @@ from portal.tabular import (
     parse_date,
     parse_datetime,
     parse_float,
+    read_csv_rows,
     read_table,
     row_hash,
 )
@@ -34,6 +35,23 @@ def test_blank_rows_are_skipped_and_row_numbers_match_the_file(tmp_path):
     path = tmp_path / "f.csv"
     path.write_text("a,b\n1,2\n,\n3,4\n")
     assert [(row.number, row.cells["a"]) for row in read_table(path)] == [(2, "1"), (4, "3")]
+
+
+def test_csv_rows_stream_as_lists_padded_to_the_header(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_bytes("name,city,zip\nJos\xe9 , Ca\xf1on,1\n,,\nshort,x\n".encode("cp1252"))
+    header, rows = read_csv_rows(path)
+    assert header == ["name", "city", "zip"]
+    assert list(rows) == [(2, ["Jos\xe9", "Ca\xf1on", "1"]), (4, ["short", "x", ""])]
+
+
+def test_csv_rows_refuse_a_row_wider_than_the_header_when_they_reach_it(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_text("a,b\n1,2\n3,4,5\n")
+    _, rows = read_csv_rows(path)
+    assert next(rows) == (2, ["1", "2"])
+    with pytest.raises(TableError, match="Row 3 has more cells"):
+        next(rows)
 
 
 def test_duplicate_or_missing_header_is_refused(tmp_path):

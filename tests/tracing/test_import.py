@@ -139,6 +139,32 @@ def test_a_trace_seen_again_with_new_facts_is_updated_and_the_change_kept(agency
     assert change.source_row == 2 and change.source_file.original_name == "b.csv"
 
 
+def test_a_corrected_serial_moves_the_trace_to_its_gun_and_drops_the_gun_left_empty(
+    agency_a, tmp_path
+):
+    run_import(agency_a, write_etrace(tmp_path / "a.csv", [row("T1")]))
+    old_gun = Trace.objects.get(trace_number="T1").firearm
+    # T1's serial corrected to a gun that T2 (new) also has; T3 (new) is T1's old gun.
+    job = run_import(
+        agency_a,
+        write_etrace(
+            tmp_path / "b.csv",
+            [row("T1", serial_number="ZZ-9"), row("T2", serial_number="zz9"), row("T3")],
+        ),
+    )
+    assert (job.result["created"], job.result["updated"]) == (2, 1), job.result
+    traces = {t.trace_number: t for t in Trace.objects.select_related("firearm")}
+    assert traces["T1"].firearm == traces["T2"].firearm != old_gun
+    assert traces["T1"].firearm.serial_normalised == "ZZ9"
+    assert traces["T3"].firearm == old_gun
+    change = TraceChange.objects.get(trace=traces["T1"])
+    assert change.changes == {"serial_number": ["ABC123", "ZZ-9"]}
+    # T3 corrected as well: its old gun has no trace left and is gone.
+    run_import(agency_a, write_etrace(tmp_path / "c.csv", [row("T3", serial_number="ZZ9")]))
+    assert list(Firearm.objects.values_list("serial_normalised", flat=True)) == ["ZZ9"]
+    assert Firearm.objects.get().traces.count() == 3
+
+
 def test_the_same_trace_twice_in_one_file_with_other_facts_is_refused(agency_a, tmp_path):
     path = write_etrace(tmp_path / "t.csv", [row("T1"), row("T1", model="26")])
     job = run_import(agency_a, path)

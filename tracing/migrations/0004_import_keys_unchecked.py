@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('portal', '0004_security_session_version_lockout'),
-        ('tracing', '0002_default_aliases'),
+        ('tracing', '0003_trafficking_weights'),
     ]
 
     operations = [

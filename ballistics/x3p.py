@@ -186,7 +186,10 @@ def read_x3p(source: str | Path | IO[bytes] | bytes, *, max_points: int = MAX_PO
             )
         raw = _read_member(archive, info, expected)
         expected_md5 = _text(root, "Record3/DataLink/MD5ChecksumPointData", required=False)
-        if expected_md5 and hashlib.md5(raw).hexdigest() != expected_md5.lower():  # noqa: S324
+        # MD5 is the format's checksum here, not a security measure.
+        if expected_md5 and hashlib.md5(raw, usedforsecurity=False).hexdigest() != (
+            expected_md5.lower()
+        ):
             raise X3PError(f"{link} does not match the MD5 checksum in main.xml (corrupt file).")
 
     values = np.frombuffer(raw, dtype=dtype).astype(np.float64)
@@ -255,7 +258,7 @@ def write_x3p(surface: Surface, creator: str = "portal") -> bytes:
         creator=creator,
         sx=surface.shape[1],
         sy=surface.shape[0],
-        md5=hashlib.md5(data).hexdigest(),  # noqa: S324 - the format's checksum, not security
+        md5=hashlib.md5(data, usedforsecurity=False).hexdigest(),  # the format's checksum
     )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

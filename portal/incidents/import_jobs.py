@@ -8,7 +8,7 @@ linking of the dates it touched on the linking queue.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.conf import settings
@@ -100,26 +100,32 @@ def _audit_import(job: Job, source_file: SourceFile, result: dict[str, Any]) -> 
     )
 
 
-def shotspotter_import_job(job: Job, progress: Progress) -> dict[str, Any]:
+def _parse_checked(
+    job: Job, progress: Progress, *, kind: str, parser: Callable[..., Any]
+) -> tuple[SourceFile, Any, dict[str, Any]]:
+    """Read the job's file with its profile and refuse it (JobFailed) if a row is bad."""
     source_file, path, options = job_source_file(job)
     try:
-        profile = load_profile("shotspotter", options.get("profile"))
-        parsed = parse_alerts(
+        parsed = parser(
             _counting(read_rows(path), progress),
             file_name=source_file.original_name,
-            profile=profile,
+            profile=load_profile(kind, options.get("profile")),
             default_tz=settings.TIME_ZONE,
         )
     except TableError as exc:
         raise _table_failure(source_file, exc) from exc
-    skip_invalid = bool(options.get("skip_invalid"))
     _check_rows(
         source_file,
         rows_read=parsed.rows_read,
         errors=parsed.errors,
         unplaceable=parsed.unplaceable,
-        skip_invalid=skip_invalid,
+        skip_invalid=bool(options.get("skip_invalid")),
     )
+    return source_file, parsed, options
+
+
+def shotspotter_import_job(job: Job, progress: Progress) -> dict[str, Any]:
+    source_file, parsed, _ = _parse_checked(job, progress, kind="shotspotter", parser=parse_alerts)
     agency = Agency.objects.get(pk=job.agency_id)
     with transaction.atomic():
         counts, changed = services.alerts_save(
@@ -147,24 +153,8 @@ def shotspotter_import_job(job: Job, progress: Progress) -> dict[str, Any]:
 
 
 def incidents_import_job(job: Job, progress: Progress) -> dict[str, Any]:
-    source_file, path, options = job_source_file(job)
-    try:
-        profile = load_profile("incidents", options.get("profile"))
-        parsed = parse_incidents(
-            _counting(read_rows(path), progress),
-            file_name=source_file.original_name,
-            profile=profile,
-            default_tz=settings.TIME_ZONE,
-        )
-    except TableError as exc:
-        raise _table_failure(source_file, exc) from exc
-    skip_invalid = bool(options.get("skip_invalid"))
-    _check_rows(
-        source_file,
-        rows_read=parsed.rows_read,
-        errors=parsed.errors,
-        unplaceable=parsed.unplaceable,
-        skip_invalid=skip_invalid,
+    source_file, parsed, options = _parse_checked(
+        job, progress, kind="incidents", parser=parse_incidents
     )
     persons_file = None
     persons = None

@@ -32,18 +32,16 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, models, transaction
 from django.utils import timezone
 
-CHUNK_BYTES = 1 << 20
+from portal.copy_text import COPY_ESCAPES, NULL
 
-# COPY text format: backslash first, then the characters that end a value or a row.
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-NULL = "\\N"
+CHUNK_BYTES = 1 << 20
 
 
 def _text(value: Any) -> str:
     text = str(value)
     if "\x00" in text:
         raise ValueError("PostgreSQL text cannot hold a NUL character")
-    return text.translate(_ESCAPES)
+    return text.translate(COPY_ESCAPES)
 
 
 def _timestamp(value: Any) -> str:

@@ -19,6 +19,7 @@ from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
 
+from portal.copy_text import NULL, copy_text_line
 from portal.tabular import ColumnProfile, RowError, TableError, parse_date
 from tracing.ffl import FFLError, parse_ffl
 from tracing.normalise import Normaliser, is_handgun, name_key
@@ -45,6 +46,22 @@ PERSON_FIELDS = (
     "present",
 )
 
+# Dealers as the file names them (the last row naming an FFL wins), for the dealer table.
+DEALER_COLUMNS: tuple[str, ...] = (
+    "ffl_key",
+    "ffl_number",
+    "ffl_region",
+    "ffl_district",
+    "ffl_county",
+    "ffl_type",
+    "ffl_expiry",
+    "ffl_sequence",
+    "dealer_name",
+    "dealer_address",
+    "dealer_city",
+    "dealer_state",
+    "dealer_zip",
+)
 STAGE_COLUMNS: tuple[str, ...] = (
     "row_number",
     "row_hash",
@@ -78,19 +95,7 @@ STAGE_COLUMNS: tuple[str, ...] = (
     *(f"purchaser_{name}" for name in PERSON_FIELDS),
     "purchase_date",
     "ffl_number_as_written",
-    "ffl_key",
-    "ffl_number",
-    "ffl_region",
-    "ffl_district",
-    "ffl_county",
-    "ffl_type",
-    "ffl_expiry",
-    "ffl_sequence",
-    "dealer_name",
-    "dealer_address",
-    "dealer_city",
-    "dealer_state",
-    "dealer_zip",
+    *DEALER_COLUMNS,
     "time_to_crime_days",
     "purchaser_not_possessor",
     "has_purchase",
@@ -123,27 +128,9 @@ STAGE_KNOWN_TYPES = {
     "firearm_known_id": "bigint",
     "gun_row": "integer",
 }
-# Dealers as the file names them (the last row naming an FFL wins), for the dealer table.
-DEALER_COLUMNS: tuple[str, ...] = (
-    "ffl_key",
-    "ffl_number",
-    "ffl_region",
-    "ffl_district",
-    "ffl_county",
-    "ffl_type",
-    "ffl_expiry",
-    "ffl_sequence",
-    "dealer_name",
-    "dealer_address",
-    "dealer_city",
-    "dealer_state",
-    "dealer_zip",
-)
 # Columns compared when a trace comes again (everything but where it came from).
 FACT_COLUMNS = tuple(c for c in STAGE_COLUMNS if c not in ("row_number", "row_hash"))
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-NULL = "\\N"
 MAX_LENGTHS = {
     "trace_number": 50,
     "agency_case_number": 50,
@@ -651,9 +638,7 @@ class EtraceParser:
             or "\r" in body
             or body.count("\t") != len(fields) - 1
         ):
-            body = "\t".join(
-                value if value == NULL else value.translate(_COPY_ESCAPES) for value in fields
-            )
+            body = copy_text_line(fields)
         digest = hashlib.blake2b(body.encode(), digest_size=16).hexdigest()
         return f"{row}\t{digest}\t{body}", digest, (manufacturer, identity)
 

@@ -28,6 +28,7 @@ import numpy as np
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from portal.copy_text import COPY_ESCAPES, copy_text_line
 from portal.jobs import Progress
 from portal.models import Agency, SourceFile
 from portal.tabular import Row, RowError, TableError, read_csv_rows, read_table, table_kind
@@ -214,10 +215,6 @@ def _raw_cursor(cursor: Any) -> Any:
     return raw
 
 
-def _copy_text(values: list[str]) -> str:
-    return "\t".join(value if value == "\\N" else value.translate(_COPY_TEXT) for value in values)
-
-
 # Compared when a trace comes again: (stage expression, expression over the stored records).
 DIFF_FIELDS: list[tuple[str, str, str]] = [
     ("recovering_ori", "s.recovering_ori", "t.recovering_ori"),
@@ -369,7 +366,7 @@ def _write(
         cursor.execute(f"CREATE TEMPORARY TABLE etrace_dealers ({columns}) ON COMMIT DROP")
         raw.copy_expert(
             "COPY etrace_dealers FROM STDIN",
-            io.StringIO("".join(f"{_copy_text(d)}\n" for d in parser.dealers.values())),
+            io.StringIO("".join(f"{copy_text_line(d)}\n" for d in parser.dealers.values())),
         )
         cursor.execute(
             """
@@ -613,15 +610,12 @@ def _flags_stage(cursor: Any, agency_id: int, to_write: str, params: dict[str, A
     buffer = io.StringIO()
     for trace in multiple | repeat:
         buffer.write(
-            f"{trace.translate(_COPY_TEXT)}\t{'t' if trace in multiple else 'f'}\t"
+            f"{trace.translate(COPY_ESCAPES)}\t{'t' if trace in multiple else 'f'}\t"
             f"{'t' if trace in repeat else 'f'}\n"
         )
     buffer.seek(0)
     _raw_cursor(cursor).copy_expert("COPY etrace_flags FROM STDIN", buffer)
     cursor.execute("ANALYZE etrace_flags")
-
-
-_COPY_TEXT = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 def repeat_purchaser_trace_ids(purchases: list[tuple[Any, str, Any]]) -> set[Any]:

@@ -49,6 +49,7 @@ from tracing.importers import (
 from tracing.models import CaliberAlias, ManufacturerAlias, SerialRule, TraceChange
 from tracing.normalise import Normaliser
 from tracing.normalise import SerialRule as SerialRuleValue
+from tracing.selectors import traces_changed
 
 MAX_REPORTED_ERRORS = 5000
 ADVISORY_LOCK_SPACE = 3  # the tracing app's namespace of PostgreSQL advisory locks
@@ -163,7 +164,9 @@ def trace_import(
             _write(agency, source_file, parser, lines, counts, step)
     except TableError as exc:
         raise ImportRefused(str(exc), {"errors": []}) from exc
-    # The import is finished and committed: `counts` is what it wrote.
+    # The import is finished: `counts` is what it wrote. Cached summaries of the traces
+    # are stale once it commits.
+    transaction.on_commit(traces_changed)
     total = counts.rows_read + WRITE_STEPS
     report_progress(total, total)
     return {**counts.as_dict(), "profile": column_profile.name}

@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Avg, Count, F, IntegerField, Max, Min, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce, Floor
+from django.db import connection
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from portal.incidents.charts import MapPoint
@@ -187,10 +188,12 @@ def _incident_point(
 
 
 # The map draws each alert while the filtered set has at most this many; past it, the
-# alerts (and the incidents under them) are counted per grid cell in SQL.
+# latest MAP_GRID_MAX alerts of the filter (and the incidents under them) are counted
+# per grid cell in SQL.
 MAP_RAW_POINTS_MAX = 5_000
+MAP_GRID_MAX = 100_000
 # Cells across the wider side of the area the map covers.
-MAP_GRID_CELLS = 120
+MAP_GRID_CELLS = 50
 METRES_PER_DEGREE = 111_320.0
 
 
@@ -201,7 +204,9 @@ class MapLayers:
     alerts: list[MapPoint]
     base: list[MapPoint]
     # The side of a grid cell in degrees when the alerts were counted per cell, else None.
-    cell_degrees: float | None
+    cell_degrees: float | None = None
+    # True when the cells hold only the latest MAP_GRID_MAX alerts of the filter.
+    capped: bool = False
 
     @property
     def alert_count(self) -> int:
@@ -217,14 +222,20 @@ class MapLayers:
 
 
 def map_layers(
-    alerts: QuerySet[ShotSpotterAlert], user: Any, *, raw_max: int = MAP_RAW_POINTS_MAX
+    alerts: QuerySet[ShotSpotterAlert],
+    user: Any,
+    *,
+    raw_max: int = MAP_RAW_POINTS_MAX,
+    grid_max: int = MAP_GRID_MAX,
 ) -> MapLayers:
     """Alert points and the incident base layer over the same dates.
 
     Reads plain values, not model instances, and never more than `raw_max`
-    rows per layer: a state's half-million alerts (1.6 s to draw one by one)
-    are grouped per grid cell and alert type in SQL instead, each cell drawn
-    once, sized by its count. Two queries per layer at most, whatever the data.
+    rows per layer: past that, the latest `grid_max` rows of the layer (read
+    in the list's index order) are grouped per grid cell (and alert type) in
+    SQL, each cell drawn once, sized by its count. Half a million alerts drawn
+    one by one took 1.6 s; counting them all per cell still reads them all.
+    Two queries per layer at most, whatever the data.
     """
     alert_rows = list(
         alerts.order_by().values_list(
@@ -232,7 +243,7 @@ def map_layers(
         )[: raw_max + 1]
     )
     if not alert_rows:
-        return MapLayers([], [], None)
+        return MapLayers([], [])
     if len(alert_rows) <= raw_max:
         points = [_alert_point(*row) for row in alert_rows]
         first = min(row[4] for row in alert_rows)
@@ -241,7 +252,10 @@ def map_layers(
     else:
         # The first rows' extent sets the cell size: a sample is enough for a grid.
         cell = _cell_degrees([(row[0], row[1]) for row in alert_rows])
-        points, first, last = _alert_cells(alerts, cell)
+        latest = alerts.order_by("-fired_date", "-fired_at", "source_id").values(
+            "latitude", "longitude", "alert_type", "fired_date"
+        )[:grid_max]
+        points, first, last = _alert_cells(latest, cell)
     incidents = Incident.objects.visible_to(user).filter(
         occurred_date__gte=first, occurred_date__lte=last
     )
@@ -254,8 +268,11 @@ def map_layers(
         base = [_incident_point(*row) for row in incident_rows]
     else:
         cell = cell or _cell_degrees([(row[0], row[1]) for row in incident_rows])
-        base = _incident_cells(incidents, cell)
-    return MapLayers(points, base, cell)
+        latest_incidents = incidents.order_by(
+            "-occurred_date", "-occurred_at", "incident_number"
+        ).values("latitude", "longitude")[:grid_max]
+        base = _incident_cells(latest_incidents, cell)
+    return MapLayers(points, base, cell, capped=sum(p.count for p in points) >= grid_max)
 
 
 def _cell_degrees(sample: list[tuple[float, float]]) -> float:
@@ -265,27 +282,24 @@ def _cell_degrees(sample: list[tuple[float, float]]) -> float:
     return max(span / MAP_GRID_CELLS, 0.0005)
 
 
-def _grid(queryset: QuerySet[Any], cell: float) -> QuerySet[Any]:
-    """The rows grouped per grid cell (no ordering: it would join the GROUP BY)."""
-    return queryset.order_by().annotate(
-        cell_y=Floor(F("latitude") / cell), cell_x=Floor(F("longitude") / cell)
-    )
-
-
-def _alert_cells(
-    alerts: QuerySet[ShotSpotterAlert], cell: float
-) -> tuple[list[MapPoint], dt.date, dt.date]:
-    rows = list(
-        _grid(alerts, cell)
-        .values("cell_y", "cell_x", "alert_type")
-        .annotate(
-            n=Count("pk"),
-            latitude=Avg("latitude"),
-            longitude=Avg("longitude"),
-            first=Min("fired_date"),
-            last=Max("fired_date"),
+def _grid_rows(rows: QuerySet[Any], cell: float, columns: str, group: str) -> list[tuple[Any, ...]]:
+    """`columns` aggregated per grid cell over the (sliced, ordered) `rows` subquery."""
+    inner, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM ({inner}) AS latest "  # noqa: S608 - constant fragments
+            f"GROUP BY {group} floor(latitude / %s), floor(longitude / %s)",
+            [*params, cell, cell],
         )
-        .values_list("latitude", "longitude", "alert_type", "n", "first", "last")
+        return cursor.fetchall()
+
+
+def _alert_cells(latest: QuerySet[Any], cell: float) -> tuple[list[MapPoint], dt.date, dt.date]:
+    rows = _grid_rows(
+        latest,
+        cell,
+        "avg(latitude), avg(longitude), alert_type, count(*), min(fired_date), max(fired_date)",
+        "alert_type,",
     )
     points = []
     for latitude, longitude, alert_type, n, first, last in rows:
@@ -305,13 +319,8 @@ def _alert_cells(
     return points, first_day, last_day
 
 
-def _incident_cells(incidents: QuerySet[Incident], cell: float) -> list[MapPoint]:
-    rows = list(
-        _grid(incidents, cell)
-        .values("cell_y", "cell_x")
-        .annotate(n=Count("pk"), latitude=Avg("latitude"), longitude=Avg("longitude"))
-        .values_list("latitude", "longitude", "n")
-    )
+def _incident_cells(latest: QuerySet[Any], cell: float) -> list[MapPoint]:
+    rows = _grid_rows(latest, cell, "avg(latitude), avg(longitude), count(*)", "")
     return [
         MapPoint(
             latitude=latitude,

@@ -136,6 +136,7 @@ def alert_map_view(request: HttpRequest) -> HttpResponse:
             "incident_count": layers.incident_count,
             "cell_metres": layers.cell_metres,
             "raw_points_max": selectors.MAP_RAW_POINTS_MAX,
+            "capped": layers.capped,
             "summary": sorted(summary),
         },
     )

@@ -146,3 +146,13 @@ def test_alert_map_counts_a_big_filtered_set_per_grid_cell(owner, agency_a):
     assert {point.kind for point in cells.alerts} == {"multiple_gunshots", "single_gunshot"}
     assert "4 alerts (" in next(p.label for p in cells.alerts if p.count == 4)
     assert cells.alert_count == 7 and len(cells.base) == 2 and cells.incident_count == 2
+
+
+def test_alert_map_cells_hold_the_latest_alerts_past_the_grid_limit(owner, agency_a):
+    from portal.incidents.selectors import alert_list, map_layers
+
+    for day in range(1, 6):
+        AlertFactory(agency=agency_a, fired_at=dt.datetime(2024, 5, day, 12, tzinfo=dt.UTC))
+    layers = map_layers(alert_list(owner), owner, raw_max=2, grid_max=3)
+    assert layers.capped and layers.alert_count == 3
+    assert "2024-05-03 to 2024-05-05" in layers.alerts[0].label

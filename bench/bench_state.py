@@ -121,17 +121,27 @@ def _pages() -> list[tuple[str, list[str]]]:
             )
         ],
         ("trace detail", [f"/traces/{pk}/" for pk, _, _ in traces]),
-        ("alert map (all alerts, counted per cell)", ["/alerts/map/"]),
+        ("alert map (latest 50,000 alerts, counted per cell)", ["/alerts/map/"]),
         ("alert map: one month", [f"/alerts/map/?{month}"]),
         ("alert map: one month, one type", [f"/alerts/map/?{month}&alert_type=single_gunshot"]),
     ]
 
 
-def _sequential_scans(sqls: list[str]) -> list[str]:
-    """EXPLAIN of each query whose plan reads a big table with a sequential scan."""
+# Sequential scans that are right by design, with the reason (substring of the SQL).
+EXPECTED_SCANS = {
+    '"purchase__dealer"': "the top-dealer ranking reads every visible trace (cached 5 min)",
+}
+
+
+def _sequential_scans(sqls: list[str]) -> list[tuple[str, str | None]]:
+    """(SQL and plan, why it is expected or None) of each plan reading a big table whole.
+
+    A scan under a LIMIT with no sort between stops at the limit (the map's
+    first-rows sample, the capped count of an unselective filter): expected.
+    """
     from django.db import connection
 
-    reports = []
+    reports: list[tuple[str, str | None]] = []
     with connection.cursor() as cursor:
         for sql in sqls:
             if not sql.lstrip().upper().startswith("SELECT") or not any(
@@ -139,9 +149,14 @@ def _sequential_scans(sqls: list[str]) -> list[str]:
             ):
                 continue
             cursor.execute("EXPLAIN " + sql)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-            if set(re.findall(r"Seq Scan on (\w+)", plan)) & set(BIG_TABLES):
-                reports.append(f"{sql[:600]}\n{plan}")
+            lines = [row[0] for row in cursor.fetchall()]
+            if not set(re.findall(r"Seq Scan on (\w+)", "\n".join(lines))) & set(BIG_TABLES):
+                continue
+            reason = next((why for key, why in EXPECTED_SCANS.items() if key in sql), None)
+            top = lines[1] if lines[0].startswith("Aggregate") and len(lines) > 1 else lines[0]
+            if reason is None and "Limit" in top and not any("Sort" in line for line in lines):
+                reason = "stops at its LIMIT"
+            reports.append((f"{sql[:600]}\n" + "\n".join(lines), reason))
     return reports
 
 
@@ -189,9 +204,14 @@ def _measure_pages(analyst: Any) -> list[Measure]:
             response = client.get(urls[0])
         assert response.status_code == 200, (urls[0], response.status_code)
         query_count = len(captured)
-        for report in _sequential_scans([q["sql"] for q in captured.captured_queries]):
-            scanned.append(label)
-            print(f"-- sequential scan on a big table ({label}):\n{report}\n", flush=True)
+        for report, reason in _sequential_scans([q["sql"] for q in captured.captured_queries]):
+            if reason is None:
+                scanned.append(label)
+            print(
+                f"-- sequential scan on a big table ({label}; {reason or 'NOT EXPECTED'}):"
+                f"\n{report}\n",
+                flush=True,
+            )
         times = []
         for index in range(REQUESTS):
             url = urls[index % len(urls)]
@@ -220,7 +240,7 @@ def _measure_pages(analyst: Any) -> list[Measure]:
         )
     measures.append(
         Measure(
-            name=f"trace list and map pages with a sequential scan of a big table ({SCALE})",
+            name=f"trace list and map pages with an unexpected sequential scan ({SCALE})",
             value=str(len(scanned)) + (f" ({', '.join(sorted(set(scanned)))})" if scanned else ""),
             target="0",
             reference="EXPLAIN of every query the pages run",

@@ -24,7 +24,9 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return min(self.object_list[: self.cap + 1].count(), self.cap + 1)  # type: ignore[attr-defined]
+        # Without the list's ORDER BY: sorting every match first would defeat the LIMIT.
+        rows = self.object_list.order_by()  # type: ignore[attr-defined]
+        return min(rows[: self.cap + 1].count(), self.cap + 1)
 
     @property
     def capped(self) -> bool:

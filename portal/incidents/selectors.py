@@ -191,9 +191,9 @@ def _incident_point(
 # latest MAP_GRID_MAX alerts of the filter (and the incidents under them) are counted
 # per grid cell in SQL.
 MAP_RAW_POINTS_MAX = 5_000
-MAP_GRID_MAX = 100_000
+MAP_GRID_MAX = 50_000
 # Cells across the wider side of the area the map covers.
-MAP_GRID_CELLS = 50
+MAP_GRID_CELLS = 40
 METRES_PER_DEGREE = 111_320.0
 
 

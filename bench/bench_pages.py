@@ -94,7 +94,7 @@ def _pages(rng: random.Random) -> list[tuple[str, list[str]]]:
         ("alert list: alert id", [f"/alerts/?source_id={sid.lower()}" for sid in source_ids]),
         ("alert list: linked", ["/alerts/?linked=true", "/alerts/?linked=false"]),
         ("alert detail", [f"/alerts/{pk}/" for pk in alert_ids]),
-        ("alert map (default: latest 20,000)", ["/alerts/map/"]),
+        ("alert map (default: latest 50,000 counted per cell)", ["/alerts/map/"]),
         (
             "alert map: one month",
             [f"/alerts/map/?date_from={month_ago:%Y-%m-%d}&date_to={latest:%Y-%m-%d}"],

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncMonth
 
+from portal.models import Agency, SourceFile
 from tracing.indicators import THREE_YEARS_DAYS, ShortTTCShare
 from tracing.models import Dealer, PersonMention, Trace
 
@@ -61,22 +64,58 @@ def dealer_profile(user: Any, dealer: Dealer) -> dict[str, Any]:
     }
 
 
+# The dealer ranking beside the trace list reads every visible trace (a second at the
+# state scale): it is kept in the cache, keyed by what would change it.
+SOURCE_DEALERS_SECONDS = 300
+TRACES_VERSION_KEY = "tracing:traces-version"
+
+
+def traces_changed() -> None:
+    """Mark every cached trace summary stale (the e-Trace import calls it after commit)."""
+    try:
+        cache.incr(TRACES_VERSION_KEY)
+    except ValueError:
+        cache.set(TRACES_VERSION_KEY, 1, None)
+
+
 def source_dealers(user: Any, limit: int = 25) -> list[dict[str, Any]]:
-    """Dealers with the most visible traces, with their short-TTC counts."""
-    rows = (
-        Trace.objects.visible_to(user)
-        .filter(purchase__dealer__isnull=False)
-        .values("purchase__dealer")
-        .annotate(
-            n=Count("id"),
-            short=Count("id", filter=Q(time_to_crime_days__lt=THREE_YEARS_DAYS)),
-        )
-        .order_by("-n")[:limit]
+    """Dealers with the most visible traces, with their short-TTC counts.
+
+    Cached per set of visible agencies (with their creation times, so that a
+    recreated database never meets an old entry), the newest source file of
+    those agencies and the import version: a new import, a new file or a
+    changed sharing agreement each give a new key.
+    """
+    newest_file = SourceFile.objects.filter(agency=OuterRef("pk")).order_by("-pk").values("pk")
+    agencies = list(
+        Agency.objects.visible_to(user)
+        .annotate(newest_file=Subquery(newest_file[:1]))
+        .order_by("pk")
+        .values_list("pk", "created_at", "newest_file")
     )
+    version = cache.get(TRACES_VERSION_KEY, 0)
+    key = (
+        "tracing:source-dealers:"
+        + hashlib.sha256(repr((limit, version, agencies)).encode()).hexdigest()
+    )
+    rows: list[dict[str, Any]] | None = cache.get(key)
+    if rows is None:
+        rows = list(
+            Trace.objects.visible_to(user)
+            .filter(purchase__dealer__isnull=False)
+            .values("purchase__dealer")
+            .annotate(
+                n=Count("id"),
+                short=Count("id", filter=Q(time_to_crime_days__lt=THREE_YEARS_DAYS)),
+            )
+            .order_by("-n")[:limit]
+        )
+        cache.set(key, rows, SOURCE_DEALERS_SECONDS)
     dealers = Dealer.objects.in_bulk([row["purchase__dealer"] for row in rows])
     return [
         {"dealer": dealers[row["purchase__dealer"]], "traces": row["n"], "short": row["short"]}
         for row in rows
+        if row["purchase__dealer"] in dealers
     ]
 
 

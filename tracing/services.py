@@ -16,9 +16,11 @@ is reported (the first MAX_REPORTED_ERRORS of them listed, all of them counted).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import io
 from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
@@ -47,6 +49,7 @@ from tracing.importers import (
 from tracing.models import CaliberAlias, ManufacturerAlias, SerialRule, TraceChange
 from tracing.normalise import Normaliser
 from tracing.normalise import SerialRule as SerialRuleValue
+from tracing.selectors import traces_changed
 
 MAX_REPORTED_ERRORS = 5000
 ADVISORY_LOCK_SPACE = 3  # the tracing app's namespace of PostgreSQL advisory locks
@@ -156,14 +159,35 @@ def trace_import(
         report_progress(done + number, done + WRITE_STEPS)
 
     try:
-        with transaction.atomic():
+        with transaction.atomic(), _collector_paused():
             lines = LineReader(parser.lines(header, counted(chain([first], records))))
             _write(agency, source_file, parser, lines, counts, step)
     except TableError as exc:
         raise ImportRefused(str(exc), {"errors": []}) from exc
+    # The import is finished: `counts` is what it wrote. Cached summaries of the traces
+    # are stale once it commits.
+    transaction.on_commit(traces_changed)
     total = counts.rows_read + WRITE_STEPS
     report_progress(total, total)
     return {**counts.as_dict(), "profile": column_profile.name}
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while a file is parsed.
+
+    The parser allocates millions of short strings and tuples and keeps a few
+    dictionaries that grow with the file; none of them form reference cycles,
+    yet every allocation burst triggers a collection that walks the growing
+    dictionaries again (about 6% of a 50,000-row import).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _read_records(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:

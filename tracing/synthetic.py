@@ -16,7 +16,7 @@ import io
 import itertools
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,6 +70,9 @@ HEADER = [
     "dealer_state",
     "dealer_zip",
 ]
+
+# With a sink, generate() hands the rows over in batches of this many.
+SINK_ROWS = 20_000
 
 # The anchor keeps the demo identical whatever day it is built.
 ANCHOR = dt.date(2025, 12, 31)
@@ -379,8 +382,14 @@ def generate(
     city: str = "METRO CITY",
     first_trace: int = 1,
     center: tuple[float, float] = (39.29, -76.61),
+    sink: Callable[[list[dict[str, str]]], None] | None = None,
 ) -> Synthetic:
-    """`count` trace rows for one agency, with planted trafficking patterns and typos."""
+    """`count` trace rows for one agency, with planted trafficking patterns and typos.
+
+    With a `sink`, the rows are handed to it in batches of SINK_ROWS as they are
+    made (and not kept), so a million rows never sit in memory at once; the
+    random draws, and so the rows, are the same either way.
+    """
     home = (state, city, HOME[2], HOME[3], HOME[4])
     people = itertools.count(1)
     dealers: list[SyntheticDealer] = []
@@ -437,6 +446,7 @@ def generate(
     guns = [gun for gun in FIREARMS for _ in range(gun[6])]
 
     synthetic = Synthetic()
+    made = 0  # rows made so far, whether still in synthetic.rows or handed to the sink
     number = first_trace
     serials: dict[str, str] = {}
     gun_of: dict[str, str] = {}
@@ -455,7 +465,7 @@ def generate(
         obliterated: bool = False,
         gun_id: str | None = None,
     ) -> dict[str, str]:
-        nonlocal number
+        nonlocal number, made
         trace_number = f"T{ANCHOR.year}{number:07d}"
         number += 1
         gun = gun or rng.choice(guns)
@@ -537,7 +547,14 @@ def generate(
                 dealer_zip="",
             )
         synthetic.rows.append(cells)
+        made += 1
         return cells
+
+    def flush() -> None:
+        # Only between two rows: a row's cells may still change right after row() returns.
+        if sink is not None and synthetic.rows:
+            sink(synthetic.rows)
+            synthetic.rows = []
 
     # Planted straw purchasers: several handguns within days, recovered soon from others.
     straw: dict[str, list[str]] = {}
@@ -559,7 +576,9 @@ def generate(
     # Ordinary traces; some purchasers repeat (with typos), some guns are recovered twice.
     same_person: list[list[dict[str, str]]] = []
     same_gun: list[list[str]] = []
-    while len(synthetic.rows) < count:
+    while made < count:
+        if len(synthetic.rows) >= SINK_ROWS:
+            flush()
         purchaser = a_purchaser()
         completed = rng.random() < 0.88
         obliterated = rng.random() < 0.02
@@ -573,7 +592,7 @@ def generate(
         possessor = purchaser if self_possessed else a_possessor()
         cells = row(purchaser, possessor, dealer, purchase, ttc)
         roll = rng.random()
-        if roll < 0.03 and len(synthetic.rows) < count:
+        if roll < 0.03 and made < count:
             # The same purchaser again, on another gun, with a typo in name or date of birth.
             again = row(
                 purchaser,
@@ -592,7 +611,7 @@ def generate(
                 )
             )
             same_person.append([cells, again])
-        elif roll < 0.05 and len(synthetic.rows) < count:
+        elif roll < 0.05 and made < count:
             # The same gun recovered again later, its serial written differently.
             serial = serials[cells["trace_number"]]
             gun = next(g for g in FIREARMS if g[1] == cells["model"])
@@ -608,8 +627,9 @@ def generate(
             )
             same_gun.append([cells["trace_number"], again["trace_number"]])
 
+    flush()
     synthetic.truth = {
-        "rows": len(synthetic.rows),
+        "rows": made,
         # Planted straw purchasers (person id -> their traces).
         "straw_purchasers": straw,
         "high_volume_dealers": [dealer.ffl_number for dealer in high_volume],

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from portal.audit import audit_export, audit_search, audit_view
 from portal.exports import csv_response
+from portal.pagination import CappedPaginator
 from tracing import charts, selectors
 from tracing.filtersets import TraceFilterSet
 from tracing.indicators import EXPLANATIONS, indicator, trace_indicators
@@ -58,7 +58,9 @@ def _indicators(trace: Trace) -> list[object]:
 def trace_list(request: HttpRequest) -> HttpResponse:
     filterset = TraceFilterSet(request.GET or None, queryset=selectors.trace_list(request.user))
     traces = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
-    page = Paginator(traces.order_by("-recovery_date", "-pk"), 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(traces.order_by("-recovery_date", "-pk"), 50).get_page(
+        request.GET.get("page")
+    )
     if filterset.is_bound:
         audit_search(
             request,

@@ -29,6 +29,15 @@ class MapPoint:
     longitude: float
     label: str
     kind: str = ""
+    # A grid cell standing for this many points (the map of a big filtered set).
+    count: int = 1
+
+
+def _sizes(points: Sequence[MapPoint], size: float) -> float | list[float]:
+    """One marker size for points; for grid cells, an area that grows with the count."""
+    if all(point.count == 1 for point in points):
+        return size
+    return [size + 2.5 * math.log2(point.count) for point in points]
 
 
 def _aspect(points: Sequence[MapPoint]) -> float:
@@ -46,7 +55,7 @@ def alert_map(
     title: str = "",
     height: int = 520,
 ) -> go.Figure:
-    """Alerts coloured by type over a base layer of incidents."""
+    """Alerts coloured by type over a base layer of incidents (points or counted grid cells)."""
     type_labels = type_labels or {}
     figure = go.Figure()
     if base:
@@ -56,7 +65,7 @@ def alert_map(
                 y=[p.latitude for p in base],
                 mode="markers",
                 name="Incidents",
-                marker={"size": 5, "color": "#8c959f", "opacity": 0.45},
+                marker={"size": _sizes(base, 5), "color": "#8c959f", "opacity": 0.45},
                 text=[p.label for p in base],
                 hoverinfo="text",
             )
@@ -70,7 +79,11 @@ def alert_map(
                 y=[p.latitude for p in points],
                 mode="markers",
                 name=type_labels.get(kind, kind or "Unknown type"),
-                marker={"size": 8, "color": TYPE_COLOURS.get(kind, "#0b5cad"), "opacity": 0.85},
+                marker={
+                    "size": _sizes(points, 8),
+                    "color": TYPE_COLOURS.get(kind, "#0b5cad"),
+                    "opacity": 0.85,
+                },
                 text=[p.label for p in points],
                 hoverinfo="text",
             )

@@ -118,11 +118,11 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def alert_map_view(request: HttpRequest) -> HttpResponse:
     filterset = AlertFilterSet(request.GET or None, queryset=selectors.alert_list(request.user))
     alerts = filterset.qs if filterset.is_valid() else selectors.alert_list(request.user)
-    points, base = selectors.map_layers(alerts, request.user)
-    figure = alert_map(points, base=base, type_labels=dict(AlertType.choices))
+    layers = selectors.map_layers(alerts, request.user)
+    figure = alert_map(layers.alerts, base=layers.base, type_labels=dict(AlertType.choices))
     by_type: dict[str, int] = {}
-    for point in points:
-        by_type[point.kind] = by_type.get(point.kind, 0) + 1
+    for point in layers.alerts:
+        by_type[point.kind] = by_type.get(point.kind, 0) + point.count
     summary = [
         (dict(AlertType.choices).get(kind, kind or "Unknown"), n) for kind, n in by_type.items()
     ]
@@ -132,8 +132,11 @@ def alert_map_view(request: HttpRequest) -> HttpResponse:
         {
             "filterset": filterset,
             "figure_json": figure.to_json(),
-            "alert_count": len(points),
-            "incident_count": len(base),
+            "alert_count": layers.alert_count,
+            "incident_count": layers.incident_count,
+            "cell_metres": layers.cell_metres,
+            "raw_points_max": selectors.MAP_RAW_POINTS_MAX,
+            "capped": layers.capped,
             "summary": sorted(summary),
         },
     )

@@ -38,3 +38,13 @@ def test_incident_map_draws_the_radius():
     ]
     assert all(abs(d - 250) < 2 for d in distances)
     assert [trace.name for trace in figure.data] == ["250 m", "Incident", "Linked alerts"]
+
+
+def test_alert_map_draws_counted_cells_bigger():
+    cells = [
+        MapPoint(39.29, -76.61, "1 alert", "single_gunshot", count=1),
+        MapPoint(39.30, -76.62, "100 alerts", "single_gunshot", count=100),
+    ]
+    figure = alert_map(cells)
+    small, big = figure.data[0].marker.size
+    assert big > small

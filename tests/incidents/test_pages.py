@@ -123,3 +123,36 @@ def test_another_agency_sees_nothing(outsider_client, records):
 def test_pages_need_a_login(client, records):
     for url in ("/incidents/", "/alerts/", "/alerts/map/", "/alerts/live/", "/alerts/live.json"):
         assert client.get(url).status_code == 302
+
+
+def test_alert_map_counts_a_big_filtered_set_per_grid_cell(owner, agency_a):
+    """Past the raw-point limit the map draws counted cells; every alert is in one of them."""
+    from portal.incidents.selectors import alert_list, map_layers
+
+    # Two clusters a few kilometres apart: 4 alerts north-west, 3 south-east, one incident each.
+    for _ in range(4):
+        AlertFactory(agency=agency_a, latitude=39.30, longitude=-76.62)
+    for _ in range(3):
+        AlertFactory(agency=agency_a, latitude=39.25, longitude=-76.55, alert_type="single_gunshot")
+    IncidentFactory(agency=agency_a, latitude=39.30, longitude=-76.62)
+    IncidentFactory(agency=agency_a, latitude=39.25, longitude=-76.55)
+
+    raw = map_layers(alert_list(owner), owner)
+    assert raw.cell_degrees is None and len(raw.alerts) == 7 and raw.alert_count == 7
+
+    cells = map_layers(alert_list(owner), owner, raw_max=3)
+    assert cells.cell_degrees is not None and cells.cell_metres is not None
+    assert sorted(point.count for point in cells.alerts) == [3, 4]
+    assert {point.kind for point in cells.alerts} == {"multiple_gunshots", "single_gunshot"}
+    assert "4 alerts (" in next(p.label for p in cells.alerts if p.count == 4)
+    assert cells.alert_count == 7 and len(cells.base) == 2 and cells.incident_count == 2
+
+
+def test_alert_map_cells_hold_the_latest_alerts_past_the_grid_limit(owner, agency_a):
+    from portal.incidents.selectors import alert_list, map_layers
+
+    for day in range(1, 6):
+        AlertFactory(agency=agency_a, fired_at=dt.datetime(2024, 5, day, 12, tzinfo=dt.UTC))
+    layers = map_layers(alert_list(owner), owner, raw_max=2, grid_max=3)
+    assert layers.capped and layers.alert_count == 3
+    assert "2024-05-03 to 2024-05-05" in layers.alerts[0].label

@@ -131,3 +131,41 @@ def test_trace_page_shows_the_history_of_changes(owner_client, agency_a):
     page = owner_client.get(purchase.trace.get_absolute_url()).content.decode()
     assert "History of changes" in page and "<td>19</td><td>26</td>" in page
     assert "SAMPLE GUNS" in page and "SAMPLE, PAT" in page
+
+
+def _dealer_row(page: str) -> str:
+    """The 'Top source dealers' row of the list page."""
+    section = page.split('id="dealers-title"', 1)[1]
+    return section.split("ACME GUNS", 1)[1].split("</tr>", 1)[0]
+
+
+def test_top_dealers_beside_the_list_follow_a_new_import(owner_client, traces, tmp_path, agency_a):
+    # The ranking is cached; an import makes it stale, so the next page counts the new trace.
+    assert "<td>2</td>" in _dealer_row(owner_client.get("/traces/").content.decode())
+    run_import(agency_a, write_etrace(tmp_path / "more.csv", [row("T-THIRD")]))
+    assert "<td>3</td>" in _dealer_row(owner_client.get("/traces/").content.decode())
+
+
+def test_the_list_counts_up_to_a_cap(traces):
+    from portal.pagination import CappedPaginator
+
+    everything = Trace.objects.order_by("pk")
+    assert CappedPaginator(everything, 50).count == 2
+    assert not CappedPaginator(everything, 50).capped
+    capped = CappedPaginator(everything, 50, cap=1)
+    assert capped.capped and capped.count == 2 and capped.num_pages == 1
+
+
+def test_filtered_list_queries_do_not_grow_with_the_rows(owner_client, agency_a):
+    from tests.query_counts import assert_flat_query_count
+    from tests.tracing.factories import PurchaseFactory
+
+    def grow(n):
+        for _ in range(n):
+            PurchaseFactory(agency=agency_a)
+
+    for url in (
+        "/traces/?q=T-1&status=completed&indicator=multiple_sale&indicator=obliterated_serial",
+        "/traces/?caliber=9mm&max_ttc_days=400&recovered_after=2020-01-01",
+    ):
+        assert_flat_query_count(owner_client, url, grow, max_queries=12)

@@ -26,4 +26,7 @@ class LeadsConfig(AppConfig):
         post_save.connect(
             signals.on_judgement_saved, sender="leads.Judgement", dispatch_uid="leads-judgement"
         )
+        post_save.connect(
+            signals.on_audit_event_saved, sender="portal.AuditEvent", dispatch_uid="leads-import"
+        )
         task_postrun.connect(signals.on_task_postrun, dispatch_uid="leads-job-done", weak=False)

@@ -13,10 +13,11 @@ from django.db import transaction
 
 from portal.choices import JobStatus
 
-# The jobs after which the agency's rules run: trace and incident imports, alert linking.
-RULE_JOB_KINDS = frozenset(
-    {"etrace", "incidents", "incident-persons", "shotspotter", "incidents-link"}
-)
+# Imports write an audit row (event "import", on their job or source file) inside their
+# transaction, whether they run on a worker or in a management command; the linking
+# job, which writes none, is seen when its Celery task ends.
+IMPORT_OBJECT_TYPES = frozenset({"portal.job", "portal.sourcefile"})
+LINK_JOB_KINDS = frozenset({"incidents-link"})
 
 
 def on_candidate_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
@@ -53,14 +54,32 @@ def rules_enqueue(agency_id: int, kinds: list[str] | None = None) -> None:
     rules_run.apply_async(args=[agency_id, kinds], queue=LEADS_QUEUE)
 
 
+def on_audit_event_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+    """A finished import (its audit row commits with it) runs the agency's rules."""
+    from portal.choices import AuditEventType
+
+    if not created or instance.event_type != AuditEventType.IMPORT:
+        return
+    if instance.object_type not in IMPORT_OBJECT_TYPES or not instance.object_id.isdigit():
+        return
+    from portal.models import Job, SourceFile
+
+    model = Job if instance.object_type == "portal.job" else SourceFile
+    agency_id = (
+        model.objects.filter(pk=instance.object_id).values_list("agency_id", flat=True).first()
+    )
+    if agency_id is not None:
+        transaction.on_commit(lambda: rules_enqueue(agency_id))
+
+
 def on_task_postrun(sender: Any = None, args: Any = None, **kwargs: Any) -> None:
-    """After portal.job_run: a succeeded import or linking job runs the agency's rules."""
+    """After portal.job_run: a succeeded alert-linking job runs the agency's rules."""
     if getattr(sender, "name", "") != "portal.job_run" or not args:
         return
     from portal.models import Job
 
     job = (
-        Job.objects.filter(pk=args[0], status=JobStatus.SUCCEEDED, kind__in=RULE_JOB_KINDS)
+        Job.objects.filter(pk=args[0], status=JobStatus.SUCCEEDED, kind__in=LINK_JOB_KINDS)
         .only("agency_id")
         .first()
     )

@@ -42,7 +42,11 @@ def rules_run(agency_id: int, kinds: list[str] | None = None) -> dict[str, int]:
 
 
 @shared_task(
-    name="leads.ballistic_rule", acks_late=True, reject_on_worker_lost=True, time_limit=120
+    name="leads.ballistic_rule",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=110,
+    time_limit=120,
 )
 def ballistic_rule(candidate_id: int) -> dict[str, int]:
     """Raise (or join) the ballistic lead of one decided candidate; exits if it is gone."""
@@ -57,7 +61,11 @@ def ballistic_rule(candidate_id: int) -> dict[str, int]:
 
 
 @shared_task(
-    name="leads.person_link_rule", acks_late=True, reject_on_worker_lost=True, time_limit=300
+    name="leads.person_link_rule",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=280,
+    time_limit=300,
 )
 def person_link_rule(agency_id: int, mention_ids: list[int]) -> dict[str, int]:
     """Re-check the person links of the entities the judged mentions now belong to."""

@@ -22,7 +22,8 @@ class LeadFactory(factory.django.DjangoModelFactory):
         model = Lead
 
     agency = factory.SubFactory(AgencyFactory)
-    number = factory.Sequence(lambda n: f"L-2026-{n + 1:04d}")
+    # Not the year the rules number in, so both can be used in one test.
+    number = factory.Sequence(lambda n: f"L-1999-{n + 1:05d}")
     kind = LeadKind.BALLISTIC
     title = factory.Sequence(lambda n: f"Ballistic link {n}")
     summary = "Two casings fired by one gun."
@@ -31,7 +32,7 @@ class LeadFactory(factory.django.DjangoModelFactory):
 
 
 class LeadRecordFactory(factory.django.DjangoModelFactory):
-    """A record on a lead; by default the lead's own agency stands in as the record."""
+    """A record on a lead (the content type of agencies stands in for any record)."""
 
     class Meta:
         model = LeadRecord
@@ -40,7 +41,7 @@ class LeadRecordFactory(factory.django.DjangoModelFactory):
     content_type = factory.LazyFunction(
         lambda: ContentType.objects.get(app_label="portal", model="agency")
     )
-    object_id = factory.SelfAttribute("lead.agency_id")
+    object_id = factory.Sequence(lambda n: n + 1)
     role = "incident"
     label = factory.Sequence(lambda n: f"Record {n}")
     evidence = factory.LazyFunction(lambda: {"why": "Test record."})

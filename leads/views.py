@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -305,6 +305,13 @@ def time_to_lead(request: HttpRequest) -> HttpResponse:
 def notification_list(request: HttpRequest) -> HttpResponse:
     notifications = Notification.objects.filter(user=request.user)[:200]  # type: ignore[misc]
     return render(request, "leads/notifications.html", {"notifications": notifications})
+
+
+@login_required
+def notification_count(request: HttpRequest) -> JsonResponse:
+    """The header's unread count, fetched by static/js/notifications.js after the page loads,
+    so that no page pays a query for it (and, sent as a poll, it keeps no session alive)."""
+    return JsonResponse({"unread": selectors.unread_notification_count(request.user)})
 
 
 @require_POST

@@ -65,7 +65,10 @@ def test_bulk_assignment_assigns_and_notifies(
     }
     assert Notification.objects.filter(user=detective).count() == 2
     det_client = login(Client(), detective)
-    assert ">2<" in det_client.get("/leads/").content.decode().replace(" ", "")
+    # The header's count (fetched by static/js/notifications.js) and the list.
+    assert det_client.get("/notifications/count.json").json() == {"unread": 2}
+    page = det_client.get("/leads/").content.decode()
+    assert 'data-count-url="/notifications/count.json"' in page
     assert lead.number in det_client.get("/notifications/").content.decode()
 
 

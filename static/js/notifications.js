@@ -11,9 +11,11 @@
     .then(function (r) { return r.ok ? r.json() : null; })
     .then(function (data) {
       if (!data || !data.unread) { return; }
-      var badge = link.querySelector("[data-unread]");
+      var badge = document.createElement("span");
+      badge.className = "badge danger";
       badge.textContent = data.unread + " unread";
-      badge.hidden = false;
+      link.appendChild(document.createTextNode(" "));
+      link.appendChild(badge);
     })
     .catch(function () { /* the count is a convenience; the list page has the truth */ });
 })();

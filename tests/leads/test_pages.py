@@ -47,6 +47,9 @@ def test_the_queue_lists_scored_leads_and_filters_them(
     assert lead.score_explanation[0]["why"].split(":")[0] in page  # the score in words
     filtered = analyst_client.get("/leads/?kind=trafficking").content.decode()
     assert other.number in filtered and lead.number not in filtered
+    Lead.objects.filter(pk=other.pk).update(status=LeadStatus.CLOSED, outcome="no_action")
+    still_open = analyst_client.get("/leads/?state=open").content.decode()
+    assert lead.number in still_open and other.number not in still_open
     assert AuditEvent.objects.filter(event_type="search", object_type="leads.lead").exists()
 
 

@@ -347,6 +347,7 @@ def test_a_person_in_a_trace_and_an_incident_raises_a_person_link_lead(
     records = _records(lead)
     assert ("incident", suspect.incident_id) in records
     assert ("trace", purchaser.trace_id) in records
+    assert ("entity", person.pk) in records
     assert rules_run(agency=agency_a, kinds=[LeadKind.PERSON_LINK])["raised"] == 0
 
 

@@ -41,7 +41,7 @@ def _body(response: Any) -> bytes:
 def test_the_queue_lists_scored_leads_and_filters_them(
     analyst_client: Client, agency_a: Any, lead: Lead
 ) -> None:
-    other = LeadFactory(agency=agency_a, kind="trafficking", title="Possible straw purchaser X")
+    other: Any = LeadFactory(agency=agency_a, kind="trafficking", title="Possible straw purchaser X")
     page = analyst_client.get("/leads/").content.decode()
     assert lead.number in page and other.number in page
     assert lead.score_explanation[0]["why"].split(":")[0] in page  # the score in words
@@ -57,7 +57,7 @@ def test_bulk_assignment_assigns_and_notifies(
     analyst_client: Client, agency_a: Any, lead: Lead
 ) -> None:
     second = raise_ballistic_lead(agency_a)
-    detective = UserFactory(username="det7", agency=agency_a)
+    detective: Any = UserFactory(username="det7", agency=agency_a)
     response = analyst_client.post(
         "/leads/assign/", {"lead": [lead.pk, second.pk], "assignee": detective.pk}
     )
@@ -113,7 +113,7 @@ def test_the_pdf_report_holds_the_lead_s_facts(analyst_client: Client, lead: Lea
     assert event.detail["format"] == "pdf" and event.actor_username == "analyst1"
 
 
-def _injected_lead(agency: Any) -> Lead:
+def _injected_lead(agency: Any) -> Any:
     lead = LeadFactory(agency=agency, title="=HYPERLINK(1)")
     for label in INJECTIONS:
         LeadRecordFactory(lead=lead, label=label, evidence={"why": label})

@@ -282,7 +282,7 @@ def test_a_test_fire_confirmed_against_casings_of_two_incidents_raises_a_repeat_
 # --- alert cluster ---
 
 
-def _cluster(agency: Any, *, alerts: int, casings: int) -> tuple[Any, Incident]:
+def _cluster(agency: Any, *, alerts: int, casings: int) -> tuple[Any, Any]:
     event = ShootingEventFactory(agency=agency, alert_count=alerts)
     incident = IncidentFactory(agency=agency)
     for _ in range(alerts):

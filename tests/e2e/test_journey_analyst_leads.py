@@ -6,6 +6,7 @@ import csv
 import io
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -20,7 +21,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 def test_analyst_assigns_works_and_exports_a_lead(page, agency_a, password):
     UserFactory(username="analyst1", agency=agency_a, role="analyst")
-    detective = UserFactory(username="detective1", agency=agency_a, role="detective")
+    detective: Any = UserFactory(username="detective1", agency=agency_a, role="detective")
     lead = raise_ballistic_lead(agency_a)
 
     sign_in(page, "analyst1", password)

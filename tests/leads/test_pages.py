@@ -41,7 +41,9 @@ def _body(response: Any) -> bytes:
 def test_the_queue_lists_scored_leads_and_filters_them(
     analyst_client: Client, agency_a: Any, lead: Lead
 ) -> None:
-    other: Any = LeadFactory(agency=agency_a, kind="trafficking", title="Possible straw purchaser X")
+    other: Any = LeadFactory(
+        agency=agency_a, kind="trafficking", title="Possible straw purchaser X"
+    )
     page = analyst_client.get("/leads/").content.decode()
     assert lead.number in page and other.number in page
     assert lead.score_explanation[0]["why"].split(":")[0] in page  # the score in words

@@ -47,9 +47,7 @@ def test_an_upload_raises_its_lead_on_the_worker_once(
     assert records >= 3  # the purchaser and both traces
 
     # The same task delivered twice more: exactly one lead, the same records.
-    results = [
-        rules_run.apply_async(args=[agency_a.pk, None], queue=LEADS_QUEUE) for _ in range(2)
-    ]
+    results = [rules_run.apply_async(args=[agency_a.pk, None], queue=LEADS_QUEUE) for _ in range(2)]
     for result in results:
         assert result.get(timeout=30)["raised"] == 0
     assert Lead.objects.count() == 1

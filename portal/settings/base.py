@@ -161,6 +161,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Traces, incidents, gunshot alerts, ballistic evidence and leads, "
     "scoped to the records your agency may see.",
     "VERSION": "1",
+    # Several models have a "status" with their own choices; name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "LeadStatusEnum": "leads.models.LeadStatus",
+        "LeadKindEnum": "leads.models.LeadKind",
+    },
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",

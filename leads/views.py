@@ -229,7 +229,7 @@ def _report_lead(request: HttpRequest, pk: int) -> tuple[Lead, list[LeadRecord]]
         _lead(request, pk)
         raise PermissionDenied
     lead = _lead(request, pk)
-    return lead, list(lead.records.all())
+    return lead, list(lead.records.select_related("content_type"))
 
 
 @login_required
@@ -247,7 +247,7 @@ def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def report_csv(request: HttpRequest, pk: int) -> HttpResponseBase:
     lead, records = _report_lead(request, pk)
     audit_export(request, scope="leads.lead", fmt="csv", rows=len(records), lead=lead.number)
-    rows = reports.record_rows([lead], _stamp(request), reports.type_labels_for(records))
+    rows = reports.record_rows([lead], records, _stamp(request), reports.type_labels_for(records))
     return csv_response(f"lead-{lead.number}.csv", reports.EXPORT_HEADER, list(rows))
 
 
@@ -255,7 +255,9 @@ def report_csv(request: HttpRequest, pk: int) -> HttpResponseBase:
 def report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     lead, records = _report_lead(request, pk)
     audit_export(request, scope="leads.lead", fmt="xlsx", rows=len(records), lead=lead.number)
-    rows = list(reports.record_rows([lead], _stamp(request), reports.type_labels_for(records)))
+    rows = list(
+        reports.record_rows([lead], records, _stamp(request), reports.type_labels_for(records))
+    )
     return xlsx_response(f"lead-{lead.number}.xlsx", {lead.number: (reports.EXPORT_HEADER, rows)})
 
 
@@ -266,13 +268,16 @@ def queue_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     if fmt not in ("csv", "xlsx"):
         raise Http404
     _, leads = _filtered(request)
-    leads = leads.prefetch_related(Prefetch("records", queryset=LeadRecord.objects.order_by("pk")))
+    records_query = LeadRecord.objects.select_related("content_type").order_by("pk")
+    leads = leads.prefetch_related(Prefetch("records", queryset=records_query))
     chosen = list(leads)
     records = [r for lead in chosen for r in lead.records.all()]
     audit_export(
         request, scope="leads.lead", fmt=fmt, rows=len(records), query=request.GET.urlencode()
     )
-    rows = list(reports.record_rows(chosen, _stamp(request), reports.type_labels_for(records)))
+    rows = list(
+        reports.record_rows(chosen, records, _stamp(request), reports.type_labels_for(records))
+    )
     if fmt == "csv":
         return csv_response("leads.csv", reports.EXPORT_HEADER, rows)
     return xlsx_response("leads.xlsx", {"Leads": (reports.EXPORT_HEADER, rows)})

@@ -7,6 +7,7 @@ from leads.models import Lead, LeadRecord
 
 class LeadRecordSerializer(serializers.ModelSerializer[LeadRecord]):
     record_type = serializers.CharField(source="content_type.model", read_only=True)
+    url = serializers.CharField(source="page_url", read_only=True)
 
     class Meta:
         model = LeadRecord

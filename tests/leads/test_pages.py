@@ -223,3 +223,14 @@ def test_queue_and_lead_page_query_counts_are_flat(analyst_client: Client, agenc
 
     assert_flat_query_count(analyst_client, "/leads/", grow_leads, max_queries=14)
     assert_flat_query_count(analyst_client, lead.get_absolute_url(), grow_records, max_queries=16)
+
+
+def test_a_record_without_a_kept_address_links_to_its_page_when_it_has_one(
+    analyst_client: Client, agency_a: Any, lead: Lead
+) -> None:
+    record = lead.records.filter(role="incident").first()
+    assert record is not None
+    expected = record.url
+    type(record).objects.filter(pk=record.pk).update(url="")
+    page = analyst_client.get(lead.get_absolute_url()).content.decode()
+    assert f'href="{expected}"' in page

@@ -234,3 +234,23 @@ def test_a_record_without_a_kept_address_links_to_its_page_when_it_has_one(
     type(record).objects.filter(pk=record.pk).update(url="")
     page = analyst_client.get(lead.get_absolute_url()).content.decode()
     assert f'href="{expected}"' in page
+
+
+def test_a_sharing_partner_reads_the_lead_but_cannot_work_it(
+    agency_a: Any, agency_b: Any, lead: Lead
+) -> None:
+    from tests.factories import SharingAgreementFactory
+
+    SharingAgreementFactory(owner=agency_a, partner=agency_b)
+    partner_analyst: Any = UserFactory(username="b-analyst", agency=agency_b, role="analyst")
+    partner = login(Client(), partner_analyst)
+    page = partner.get(lead.get_absolute_url()).content.decode()
+    assert lead.title in page and "Change status" not in page
+    assert f"Select lead {lead.number}" not in partner.get("/leads/").content.decode()
+    assert (
+        partner.post(f"/leads/{lead.pk}/assign/", {"assignee": partner_analyst.pk}).status_code
+        == 404
+    )
+    partner.post("/leads/assign/", {"lead": [lead.pk], "assignee": partner_analyst.pk})
+    lead.refresh_from_db()
+    assert lead.assignee is None and lead.status == LeadStatus.NEW

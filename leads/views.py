@@ -33,6 +33,7 @@ from portal.permissions import (
 )
 
 QUEUE_PAGE_SIZE = 50
+LATEST_LEADS = 50
 
 
 def _assignees(user: Any) -> QuerySet[User]:
@@ -288,9 +289,10 @@ def queue_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
 
 @login_required
 def time_to_lead(request: HttpRequest) -> HttpResponse:
-    table = charts.weekly_time_to_lead(selectors.time_to_lead_rows(request.user))
     user: Any = request.user
     goal = lead_settings(user.agency).goal_hours if user.agency_id else 48
+    rows = selectors.time_to_lead_rows(user)
+    table = charts.weekly_time_to_lead(rows, goal)
     measured = sum(row["measured"] for row in table)
     within = sum(row["within_goal"] for row in table)
     return render(
@@ -302,6 +304,10 @@ def time_to_lead(request: HttpRequest) -> HttpResponse:
             "measured": measured,
             "within": within,
             "figure": charts.time_to_lead_figure(table, goal) if table else None,
+            "latest": [
+                {**row, "within_goal": charts.within_goal(row, goal)}
+                for row in reversed(rows[-LATEST_LEADS:])
+            ],
         },
     )
 

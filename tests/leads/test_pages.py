@@ -254,3 +254,21 @@ def test_a_sharing_partner_reads_the_lead_but_cannot_work_it(
     partner.post("/leads/assign/", {"lead": [lead.pk], "assignee": partner_analyst.pk})
     lead.refresh_from_db()
     assert lead.assignee is None and lead.status == LeadStatus.NEW
+
+
+def test_time_to_lead_measures_entry_to_lead_and_lead_to_assignment(
+    analyst_client: Client, analyst: Any, lead: Lead
+) -> None:
+    import datetime as dt
+
+    from leads.workflow import lead_assign
+
+    lead_assign(lead=lead, assignee=analyst, user=analyst)
+    Lead.objects.filter(pk=lead.pk).update(
+        evidence_entered_at=lead.created_at - dt.timedelta(hours=10),
+        assigned_at=lead.created_at + dt.timedelta(hours=20),
+    )
+    page = analyst_client.get("/leads/time-to-lead/").content.decode()
+    row = page[page.index(lead.number) :]
+    assert "<td>10.0</td><td>20.0</td><td>yes</td>" in row.replace("\n", "")
+    assert "1 of 1 assigned ballistic lead reached a detective within 48 hours" in page

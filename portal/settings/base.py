@@ -161,12 +161,25 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Traces, incidents, gunshot alerts, ballistic evidence and leads, "
     "scoped to the records your agency may see.",
     "VERSION": "1",
+    # Several models have a "status" with their own choices; name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "LeadStatusEnum": "leads.models.LeadStatus",
+        "LeadKindEnum": "leads.models.LeadKind",
+    },
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# E-mail (lead assignments): sent only when an SMTP host is given; in-app notifications always.
+EMAIL_HOST = env("PORTAL_EMAIL_HOST", "") or ""
+EMAIL_PORT = env_int("PORTAL_EMAIL_PORT", 587)
+EMAIL_HOST_USER = env("PORTAL_EMAIL_USER", "") or ""
+EMAIL_HOST_PASSWORD = env("PORTAL_EMAIL_PASSWORD", "") or ""
+EMAIL_USE_TLS = env_bool("PORTAL_EMAIL_TLS", True)
+DEFAULT_FROM_EMAIL = env("PORTAL_EMAIL_FROM", "cgi-portal@localhost") or "cgi-portal@localhost"
 
 # Celery: Redis when REDIS_URL is set; otherwise tasks run in-process.
 REDIS_URL = env("REDIS_URL", None)

@@ -54,7 +54,7 @@ def _font() -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
 
 
 def _upscale(rgb: np.ndarray) -> tuple[Image.Image, float]:
-    image = Image.fromarray(rgb, "RGB")
+    image = Image.fromarray(rgb)
     factor = PIXELS / max(image.size)
     size = (max(1, round(image.size[0] * factor)), max(1, round(image.size[1] * factor)))
     return image.resize(size, Image.Resampling.NEAREST), factor
@@ -72,7 +72,7 @@ def _with_colour_bar(image: Image.Image, title: str) -> Image.Image:
     height = image.height
     ramp = PALETTE[np.linspace(255, 0, height).astype(np.intp)]
     bar = np.repeat(ramp[:, None, :], 14, axis=1)
-    canvas.paste(Image.fromarray(bar, "RGB"), (left, top))
+    canvas.paste(Image.fromarray(bar), (left, top))
     for value, y in ((SCALE_LIMIT, top), (0.0, top + height // 2), (-SCALE_LIMIT, top + height)):
         draw.text((left + 18, max(0, y - 7)), f"{value:+.1f} sd", fill="black", font=font)
     return canvas

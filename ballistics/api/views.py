@@ -95,7 +95,7 @@ class ScanViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
             agency_id=getattr(request.user, "agency_id", None) or 0,
         ).first()
         if evidence is None:
-            raise ValidationError({"evidence": "No evidence of your agency has this id."})
+            raise ValidationError({"evidence": ["No evidence of your agency has this id."]})
         upload = form.validated_data["file"]
         try:
             scan, created = services.scan_upload(
@@ -107,7 +107,7 @@ class ScanViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
                 request=request,
             )
         except X3PError as error:
-            raise ValidationError({"file": str(error)}) from error
+            raise ValidationError({"file": [str(error)]}) from error
         job = selectors.scan_latest_job(request.user, scan)
         data = {**ScanSerializer(scan).data, "job": job.pk if job else None, "created": created}
         return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

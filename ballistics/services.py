@@ -278,6 +278,9 @@ def scan_correlate(
             agency_id__in=gallery_agencies(scan.agency),
             caliber=scan.caliber,
             firing_pin_shape=scan.firing_pin_shape,
+            # Surfaces are compared at one sampling (a scan whose original was
+            # missing when the engine changed keeps the old one).
+            prepared_resolution_um=scan.prepared_resolution_um,
         )
         .exclude(pk=scan.pk)
         .only("pk", "signature", "original_name")
@@ -290,8 +293,8 @@ def scan_correlate(
         return scan_features(Scan.objects.get(pk=gallery[index].pk))
 
     if progress:
-        progress(0, 1)
-    ranked = engine.rank(scan_features(scan), stacked, load, shortlist=SHORTLIST)
+        progress(0, min(SHORTLIST, len(gallery)))
+    ranked = engine.rank(scan_features(scan), stacked, load, shortlist=SHORTLIST, progress=progress)
     kept: list[Candidate] = []
     with transaction.atomic():
         Candidate.objects.filter(query=scan, decision=Decision.PENDING).delete()
@@ -327,8 +330,6 @@ def scan_correlate(
                 },
             )
             kept.append(candidate)
-    if progress:
-        progress(1, 1)
     return kept
 
 

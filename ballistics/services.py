@@ -363,7 +363,10 @@ def candidate_decide(
         event_type=AuditEventType.UPDATE,
         obj=candidate,
         user=user,
-        detail={"decision": decision},
+        detail={
+            "decision": decision,
+            "examined_on": examined_on.isoformat() if examined_on else None,
+        },
     )
     return candidate
 

@@ -212,3 +212,22 @@ def test_an_uploaded_scan_is_correlated_by_a_real_worker(celery_worker: Any, age
     assert job.result["candidates"] == 1 and job.result["best"] > 5
     page = client.get(response.url).content.decode()
     assert "Fadul_1-2.x3p" in page and 'data-finished="true"' in page
+
+
+@pytest.mark.django_db
+def test_candidate_api_query_count_is_flat(owner: Any, agency_a: Any) -> None:
+    client = login(Client(), owner)
+    query = ScanFactory(agency=agency_a)
+
+    def grow(n: int) -> None:
+        for rank in range(n):
+            Candidate.objects.create(
+                agency=agency_a,
+                query=query,
+                candidate=ScanFactory(agency=agency_a),
+                rank=rank + 1,
+                coarse_score=0.1,
+                score=1,
+            )
+
+    assert_flat_query_count(client, f"/api/v1/candidates/?query={query.pk}", grow, max_queries=10)

@@ -13,7 +13,7 @@ symmetric by construction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import fft, ndimage
@@ -30,6 +30,10 @@ class CMCParams:
     angle_step: float = 3.0
     angle_window: float = 3.0  # searched either side of the chosen rotation hypothesis
     min_overlap: float = 0.5  # least overlap (fraction of the cell's points) at a shift
+    # A pair whose score falls in this undecided band is searched again over the wider
+    # window: the effort goes where a few cells more or less change the answer.
+    undecided_band: tuple[float, float] = (3.0, 8.0)
+    wide_window: float = 6.0
 
 
 @dataclass
@@ -297,4 +301,13 @@ def pair_score(a: CellBank, b: CellBank, estimates: list[float]) -> PairScore:
     grid = [angle for angle in angle_grid([chosen], a.params) if angle != chosen]
     forward = _best([forward_at[pick], *one_way_each(a, b, grid)])
     backward = _best([backward_at[pick], *one_way_each(b, a, [_normal(-g) for g in grid])])
-    return PairScore(score=(forward.count + backward.count) / 2, forward=forward, backward=backward)
+    score = (forward.count + backward.count) / 2
+    low, high = a.params.undecided_band
+    if low <= score < high and a.params.wide_window > a.params.angle_window:
+        wide = replace(a.params, angle_window=a.params.wide_window)
+        done = {chosen, *grid}
+        extra = [angle for angle in angle_grid([chosen], wide) if angle not in done]
+        forward = _best([forward, *one_way_each(a, b, extra)])
+        backward = _best([backward, *one_way_each(b, a, [_normal(-e) for e in extra])])
+        score = (forward.count + backward.count) / 2
+    return PairScore(score=score, forward=forward, backward=backward)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -22,6 +22,10 @@ from tests.conftest import login
 from tests.factories import UserFactory
 from tests.incidents.factories import IncidentFactory
 from tests.query_counts import assert_flat_query_count
+
+
+def _scan(**fields: Any) -> Scan:
+    return cast(Scan, ScanFactory(**fields))
 
 
 def _token_client(user: Any) -> Client:
@@ -69,7 +73,7 @@ def test_evidence_list_and_detail_are_scoped(
     owner: Any, outsider: Any, agency_a: Any, agency_b: Any
 ) -> None:
     mine = EvidenceFactory(agency=agency_a, exhibit_number="MINE")
-    ScanFactory(agency=agency_a, evidence=mine)
+    _scan(agency=agency_a, evidence=mine)
     EvidenceFactory(agency=agency_b, exhibit_number="THEIRS")
     client = _token_client(owner)
     listed = client.get("/api/v1/evidence/").json()
@@ -168,7 +172,8 @@ def test_upload_correlate_list_candidates_and_decide(
     )
     assert decided.status_code == 200 and decided.json()["decision"] == "confirmed"
     candidate = Candidate.objects.get(pk=best["id"])
-    assert candidate.decision == Decision.CONFIRMED and candidate.examiner.username == "lab-a"
+    assert candidate.decision == Decision.CONFIRMED
+    assert candidate.examiner is not None and candidate.examiner.username == "lab-a"
     assert _token_client(outsider).get(f"/api/v1/candidates/{best['id']}/").status_code == 404
 
     again = lab_api.post(
@@ -217,14 +222,14 @@ def test_an_uploaded_scan_is_correlated_by_a_real_worker(celery_worker: Any, age
 @pytest.mark.django_db
 def test_candidate_api_query_count_is_flat(owner: Any, agency_a: Any) -> None:
     client = login(Client(), owner)
-    query = ScanFactory(agency=agency_a)
+    query = _scan(agency=agency_a)
 
     def grow(n: int) -> None:
         for rank in range(n):
             Candidate.objects.create(
                 agency=agency_a,
                 query=query,
-                candidate=ScanFactory(agency=agency_a),
+                candidate=_scan(agency=agency_a),
                 rank=rank + 1,
                 coarse_score=0.1,
                 score=1,

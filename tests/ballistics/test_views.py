@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -27,6 +27,10 @@ from tests.incidents.factories import IncidentFactory
 from tests.query_counts import assert_flat_query_count
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def _scan(**fields: Any) -> Scan:
+    return cast(Scan, ScanFactory(**fields))
 
 
 @pytest.fixture
@@ -112,7 +116,7 @@ def test_evidence_list_query_count_is_flat(owner_client: Client, agency_a: Any) 
     def grow(n: int) -> None:
         for _ in range(n):
             evidence = EvidenceFactory(agency=agency_a, incident=IncidentFactory(agency=agency_a))
-            ScanFactory(agency=agency_a, evidence=evidence)
+            _scan(agency=agency_a, evidence=evidence)
 
     assert_flat_query_count(owner_client, "/ballistics/", grow, max_queries=12)
 
@@ -190,12 +194,12 @@ def test_outsider_gets_404_on_every_evidence_page(
     outsider_client: Client, agency_a: Any, owner: Any
 ) -> None:
     evidence = EvidenceFactory(agency=agency_a)
-    scan = ScanFactory(agency=agency_a, evidence=evidence)
+    scan = _scan(agency=agency_a, evidence=evidence)
     photo = PhotographFactory(agency=agency_a, evidence=evidence)
     candidate = Candidate.objects.create(
         agency=agency_a,
         query=scan,
-        candidate=ScanFactory(agency=agency_a),
+        candidate=_scan(agency=agency_a),
         rank=1,
         coarse_score=0.5,
         score=10,
@@ -297,7 +301,7 @@ def test_scan_upload_stores_the_original_and_correlates(
     scan_import(
         agency=agency_a, name="Fadul_2-1.x3p", data=_fadul("Fadul_2-1.x3p"), evidence=stored
     )
-    evidence = EvidenceFactory(
+    evidence: Any = EvidenceFactory(
         agency=agency_a, caliber="9mm Luger", firing_pin_shape="hemispherical"
     )
     data = _fadul("Fadul_1-1.x3p")
@@ -342,7 +346,11 @@ def test_scan_upload_stores_the_original_and_correlates(
     )
     best.refresh_from_db()
     assert best.decision == Decision.CONFIRMED
-    assert best.examiner.username == "lab-a" and best.examined_on == dt.date(2026, 11, 20)
+    assert (
+        best.examiner is not None
+        and best.examiner.username == "lab-a"
+        and best.examined_on == dt.date(2026, 11, 20)
+    )
     assert AuditEvent.objects.filter(
         event_type=AuditEventType.UPDATE, object_type="ballistics.candidate"
     ).exists()
@@ -353,8 +361,8 @@ def test_scan_upload_stores_the_original_and_correlates(
 def test_detective_sees_candidates_but_cannot_decide(owner_client: Client, agency_a: Any) -> None:
     candidate = Candidate.objects.create(
         agency=agency_a,
-        query=ScanFactory(agency=agency_a),
-        candidate=ScanFactory(agency=agency_a),
+        query=_scan(agency=agency_a),
+        candidate=_scan(agency=agency_a),
         rank=1,
         coarse_score=0.5,
         score=10,
@@ -371,11 +379,11 @@ def test_detective_sees_candidates_but_cannot_decide(owner_client: Client, agenc
 
 @pytest.mark.django_db
 def test_scan_candidates_query_count_is_flat(owner_client: Client, agency_a: Any) -> None:
-    query = ScanFactory(agency=agency_a)
+    query = _scan(agency=agency_a)
 
     def grow(n: int) -> None:
         for _ in range(n):
-            other = ScanFactory(
+            other = _scan(
                 agency=agency_a,
                 evidence=EvidenceFactory(
                     agency=agency_a, incident=IncidentFactory(agency=agency_a)

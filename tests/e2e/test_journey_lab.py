@@ -100,4 +100,4 @@ def test_register_casing_upload_scan_review_candidates_and_confirm(
     snap(page, "confirmed")
     candidate = Candidate.objects.get(query__evidence=evidence, rank=1)
     assert candidate.decision == Decision.CONFIRMED
-    assert candidate.examiner.username == "examiner1"
+    assert candidate.examiner is not None and candidate.examiner.username == "examiner1"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.urls import reverse
 
 from ballistics.choices import Decision, EvidenceKind, FiringPinShape
 from portal.models import AgencyOwned
@@ -48,6 +49,30 @@ class Evidence(AgencyOwned):
     def __str__(self) -> str:
         return self.exhibit_number
 
+    def get_absolute_url(self) -> str:
+        return reverse("ballistics:evidence_detail", args=[self.pk])
+
+
+class Photograph(AgencyOwned):
+    """A photograph of an evidence item: the original kept with its SHA-256, shown re-encoded."""
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="photographs")
+    caption = models.CharField(max_length=200, blank=True)
+    original_name = models.CharField(max_length=255)
+    original_path = models.CharField(max_length=255)
+    display_path = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    image_type = models.CharField(max_length=10)
+
+    class Meta:
+        ordering = ["evidence", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
 
 class Scan(AgencyOwned):
     """A 3D breech-face scan (X3P) with the engine's features computed once at import."""
@@ -83,6 +108,9 @@ class Scan(AgencyOwned):
     def __str__(self) -> str:
         return self.original_name
 
+    def get_absolute_url(self) -> str:
+        return reverse("ballistics:scan_detail", args=[self.pk])
+
 
 class Candidate(AgencyOwned):
     """A stored scan ranked against a new scan, with the examiner's decision.
@@ -117,3 +145,6 @@ class Candidate(AgencyOwned):
 
     def __str__(self) -> str:
         return f"{self.query} ~ {self.candidate}: {self.score:g}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("ballistics:candidate_detail", args=[self.pk])

@@ -14,17 +14,19 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from ballistics.choices import Decision
 from ballistics.correlation import coarse, engine
 from ballistics.correlation.preprocess import Prepared
-from ballistics.models import Candidate, Scan
+from ballistics.models import Candidate, Evidence, Photograph, Scan
 from ballistics.x3p import X3PError, read_x3p
 from portal.audit import audit_log
 from portal.choices import AuditEventType
 from portal.jobs import JobFailed, job_start, register
 from portal.models import Agency, Job, SharingAgreement, User
+from portal.uploads import image_store
 
 MAX_SCAN_BYTES = 100 * 1024 * 1024
 
@@ -45,14 +47,24 @@ def scan_features(scan: Scan) -> engine.ScanFeatures:
 
 @transaction.atomic
 def scan_import(
-    *, agency: Agency, name: str, data: bytes, caliber: str = "", firing_pin_shape: str = ""
+    *,
+    agency: Agency,
+    name: str,
+    data: bytes,
+    caliber: str = "",
+    firing_pin_shape: str = "",
+    evidence: Evidence | None = None,
+    request: HttpRequest | None = None,
 ) -> tuple[Scan, bool]:
     """Store an X3P file under a generated name with its SHA-256 and features.
 
     Returns (scan, created); the same file imported twice by one agency is one scan.
+    With `evidence`, the scan belongs to it and takes its correlation class.
     """
     if len(data) > MAX_SCAN_BYTES:
-        raise X3PError(f"The file is larger than {MAX_SCAN_BYTES} bytes.")
+        raise X3PError(f"The file is larger than {MAX_SCAN_BYTES // (1024 * 1024)} MB.")
+    if evidence is not None:
+        caliber, firing_pin_shape = evidence.caliber, evidence.firing_pin_shape
     digest = hashlib.sha256(data).hexdigest()
     existing = Scan.objects.filter(agency=agency, sha256=digest).first()
     if existing is not None:
@@ -79,14 +91,140 @@ def scan_import(
         prepared_resolution_um=features.prepared.resolution_um,
         prepared=np.ascontiguousarray(heights, dtype=np.float32).tobytes(),
         signature=features.signature.to_bytes(),
+        evidence=evidence,
     )
     audit_log(
-        request=None,
+        request=request,
         event_type=AuditEventType.CREATE,
         obj=scan,
         detail={"file": scan.original_name, "sha256": digest},
     )
     return scan, True
+
+
+def scan_upload(
+    *,
+    evidence: Evidence,
+    user: User,
+    name: str,
+    size: int,
+    chunks: Iterable[bytes],
+    request: HttpRequest | None = None,
+) -> tuple[Scan, bool]:
+    """Store an uploaded X3P scan of an evidence item and start its correlation on a worker.
+
+    The declared size is checked before anything is read, and the stream is cut
+    off at the limit whatever the declaration said. The same file uploaded
+    again is the stored scan, not re-correlated.
+    """
+    if size > MAX_SCAN_BYTES:
+        raise X3PError(f"The file is larger than {MAX_SCAN_BYTES // (1024 * 1024)} MB.")
+    parts: list[bytes] = []
+    read = 0
+    for chunk in chunks:
+        read += len(chunk)
+        if read > MAX_SCAN_BYTES:
+            raise X3PError(f"The file is larger than {MAX_SCAN_BYTES // (1024 * 1024)} MB.")
+        parts.append(chunk)
+    with transaction.atomic():
+        scan, created = scan_import(
+            agency=evidence.agency,
+            name=name,
+            data=b"".join(parts),
+            evidence=evidence,
+            request=request,
+        )
+        if created:
+            scan_correlate_start(scan=scan, user=user)
+    return scan, created
+
+
+def scan_original_path(scan: Scan) -> str:
+    """The storage name of the scan's untouched X3P file (for original_download)."""
+    return f"ballistics/originals/{scan.stored_name}"
+
+
+@transaction.atomic
+def evidence_create(*, user: User, request: HttpRequest | None = None, **fields: Any) -> Evidence:
+    """Register an evidence item for the user's agency; the first custody entry is its receipt."""
+    evidence = Evidence(agency=user.agency, **fields)
+    evidence.full_clean()
+    evidence.custody_log = [
+        {
+            "at": timezone.now().isoformat(timespec="seconds"),
+            "by": user.get_username(),
+            "action": "Registered in the portal",
+        }
+    ]
+    evidence.save()
+    audit_log(request=request, event_type=AuditEventType.CREATE, obj=evidence, user=user)
+    return evidence
+
+
+@transaction.atomic
+def evidence_custody_append(
+    *,
+    evidence: Evidence,
+    user: User,
+    action: str,
+    at: dt.datetime | None = None,
+    request: HttpRequest | None = None,
+) -> Evidence:
+    """Append one chain-of-custody entry; earlier entries are never changed.
+
+    The row is locked so that two entries written at once both survive.
+    """
+    locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
+    entry = {
+        "at": (at or timezone.now()).isoformat(timespec="seconds"),
+        "by": user.get_username(),
+        "action": action.strip()[:500],
+        "recorded_at": timezone.now().isoformat(timespec="seconds"),
+    }
+    locked.custody_log = [*locked.custody_log, entry]
+    locked.save(update_fields=["custody_log", "updated_at"])
+    audit_log(
+        request=request,
+        event_type=AuditEventType.UPDATE,
+        obj=locked,
+        user=user,
+        detail={"custody": entry["action"]},
+    )
+    return locked
+
+
+def photograph_add(
+    *,
+    evidence: Evidence,
+    user: User,
+    chunks: Iterable[bytes],
+    original_name: str,
+    caption: str = "",
+    request: HttpRequest | None = None,
+) -> Photograph:
+    """Check and store a photograph (SECURITY.md item 12 through image_store)."""
+    stored = image_store(chunks, original_name=original_name, folder="ballistics/photographs")
+    photograph = Photograph.objects.create(
+        agency=evidence.agency,
+        evidence=evidence,
+        caption=caption[:200],
+        original_name=stored.original_name,
+        original_path=stored.original_path,
+        display_path=stored.display_path,
+        sha256=stored.sha256,
+        size=stored.size,
+        width=stored.width,
+        height=stored.height,
+        image_type=stored.image_type,
+    )
+    audit_log(
+        request=request,
+        event_type=AuditEventType.CREATE,
+        obj=photograph,
+        user=user,
+        detail={"file": stored.original_name, "sha256": stored.sha256},
+    )
+    return photograph
 
 
 def scans_import_folder(*, agency: Agency, folder: Path) -> dict[str, object]:
@@ -140,6 +278,9 @@ def scan_correlate(
             agency_id__in=gallery_agencies(scan.agency),
             caliber=scan.caliber,
             firing_pin_shape=scan.firing_pin_shape,
+            # Surfaces are compared at one sampling (a scan whose original was
+            # missing when the engine changed keeps the old one).
+            prepared_resolution_um=scan.prepared_resolution_um,
         )
         .exclude(pk=scan.pk)
         .only("pk", "signature", "original_name")
@@ -152,8 +293,8 @@ def scan_correlate(
         return scan_features(Scan.objects.get(pk=gallery[index].pk))
 
     if progress:
-        progress(0, 1)
-    ranked = engine.rank(scan_features(scan), stacked, load, shortlist=SHORTLIST)
+        progress(0, min(SHORTLIST, len(gallery)))
+    ranked = engine.rank(scan_features(scan), stacked, load, shortlist=SHORTLIST, progress=progress)
     kept: list[Candidate] = []
     with transaction.atomic():
         Candidate.objects.filter(query=scan, decision=Decision.PENDING).delete()
@@ -189,33 +330,43 @@ def scan_correlate(
                 },
             )
             kept.append(candidate)
-    if progress:
-        progress(1, 1)
     return kept
 
 
 @transaction.atomic
 def candidate_decide(
-    *, candidate: Candidate, decision: str, user: User, examined_on: dt.date | None = None
+    *,
+    candidate: Candidate,
+    decision: str,
+    user: User,
+    examined_on: dt.date | None = None,
+    request: HttpRequest | None = None,
 ) -> Candidate:
-    """Record the examiner's decision; a confirmed match needs the examination date."""
+    """Record the examiner's decision; a confirmed match needs the examination date.
+
+    A plain save() so that post_save fires: the leads app raises or joins a
+    ballistic lead from it (this app knows nothing of leads).
+    """
     if decision not in Decision.values or decision == Decision.PENDING:
         raise ValueError(f"Unknown decision {decision!r}.")
     if decision == Decision.CONFIRMED and examined_on is None:
         raise ValueError("A confirmed match needs the date of the microscope examination.")
+    if examined_on is not None and examined_on > timezone.localdate():
+        raise ValueError("The examination date is in the future.")
     candidate.decision = decision
     candidate.examiner = user
     candidate.decided_at = timezone.now()
     candidate.examined_on = examined_on
-    candidate.save(
-        update_fields=["decision", "examiner", "decided_at", "examined_on", "updated_at"]
-    )
+    candidate.save()
     audit_log(
-        request=None,
+        request=request,
         event_type=AuditEventType.UPDATE,
         obj=candidate,
         user=user,
-        detail={"decision": decision},
+        detail={
+            "decision": decision,
+            "examined_on": examined_on.isoformat() if examined_on else None,
+        },
     )
     return candidate
 

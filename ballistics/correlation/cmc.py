@@ -13,7 +13,7 @@ symmetric by construction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import fft, ndimage
@@ -23,13 +23,17 @@ from scipy import fft, ndimage
 class CMCParams:
     """Method parameters (defaults follow the published CMC settings for breech faces)."""
 
-    grid: int = 8  # cells per side
+    grid: int = 7  # cells per side: about 480 um cells at 20 um per point
     min_valid: float = 0.25  # least measured fraction for a cell to take part
     ccf_threshold: float = 0.5
     translation_threshold_um: float = 75.0
     angle_step: float = 3.0
-    angle_window: float = 15.0  # searched either side of each coarse rotation estimate
+    angle_window: float = 3.0  # searched either side of the chosen rotation hypothesis
     min_overlap: float = 0.5  # least overlap (fraction of the cell's points) at a shift
+    # A pair whose score falls in this undecided band is searched again over the wider
+    # window: the effort goes where a few cells more or less change the answer.
+    undecided_band: tuple[float, float] = (3.0, 8.0)
+    wide_window: float = 6.0
 
 
 @dataclass
@@ -107,8 +111,10 @@ class CellBank:
                 masks.append(block_mask.astype(np.float64))
         self.positions = positions
         if positions:
-            t = np.array(templates)
-            m = np.array(masks)
+            # Single precision halves the FFT work; cells are standardised, so
+            # the correlation sums stay far within float32's range and precision.
+            t = np.array(templates, dtype=np.float32)
+            m = np.array(masks, dtype=np.float32)
             self.spec_t = np.conj(fft.rfft2(t, s=self.fft_shape))
             self.spec_tt = np.conj(fft.rfft2(t * t, s=self.fft_shape))
             self.spec_m = np.conj(fft.rfft2(m, s=self.fft_shape))
@@ -152,8 +158,8 @@ class CellBank:
         Returns (dx, dy, ccf), each of shape (angles, cells).
         """
         pairs = [self.windows(other, angle) for angle in angles]
-        win_v = np.stack([p[0] for p in pairs])
-        win_m = np.stack([p[1] for p in pairs])
+        win_v = np.stack([p[0] for p in pairs]).astype(np.float32)
+        win_m = np.stack([p[1] for p in pairs]).astype(np.float32)
         spec_v = fft.rfft2(win_v, s=self.fft_shape)
         spec_vv = fft.rfft2(win_v * win_v, s=self.fft_shape)
         spec_mr = fft.rfft2(win_m, s=self.fft_shape)
@@ -206,39 +212,52 @@ def _consensus(
     return int(members.sum()), members, float(np.median(dx[members])), float(np.median(dy[members]))
 
 
-def one_way(reference: CellBank, other: CellBank, angles: list[float]) -> OneWay:
-    """Register the reference's cells on `other` over `angles`; count the congruent cells."""
+def one_way_each(reference: CellBank, other: CellBank, angles: list[float]) -> list[OneWay]:
+    """Register the reference's cells on `other` at each angle; the congruent cells of each."""
     params = reference.params
-    if not reference.positions:
-        return OneWay(count=0, angle=0.0, dx=0.0, dy=0.0, cell_size=reference.cell)
+    if not reference.positions or not angles:
+        return [
+            OneWay(count=0, angle=angle, dx=0.0, dy=0.0, cell_size=reference.cell)
+            for angle in angles
+        ]
     threshold_px = params.translation_threshold_um / reference.resolution_um
-    best: tuple[int, float] | None = None
-    best_result: OneWay | None = None
     all_dx, all_dy, all_ccf = reference.register(other, angles)
+    results = []
     for k, angle in enumerate(angles):
         dx, dy, ccf = all_dx[k], all_dy[k], all_ccf[k]
         count, members, mdx, mdy = _consensus(dx, dy, ccf, params, threshold_px)
-        quality = float(ccf[members].sum()) if count else 0.0
-        if best is None or (count, quality) > best:
-            best = (count, quality)
-            cells = [
-                Cell(
-                    row=p[0],
-                    column=p[1],
-                    top=p[2],
-                    left=p[3],
-                    dx=int(dx[i]),
-                    dy=int(dy[i]),
-                    ccf=float(ccf[i]),
-                    congruent=bool(members[i]),
-                )
-                for i, p in enumerate(reference.positions)
-            ]
-            best_result = OneWay(
-                count=count, angle=angle, dx=mdx, dy=mdy, cells=cells, cell_size=reference.cell
+        cells = [
+            Cell(
+                row=p[0],
+                column=p[1],
+                top=p[2],
+                left=p[3],
+                dx=int(dx[i]),
+                dy=int(dy[i]),
+                ccf=float(ccf[i]),
+                congruent=bool(members[i]),
             )
-    assert best_result is not None
-    return best_result
+            for i, p in enumerate(reference.positions)
+        ]
+        results.append(
+            OneWay(count=count, angle=angle, dx=mdx, dy=mdy, cells=cells, cell_size=reference.cell)
+        )
+    return results
+
+
+def _quality(result: OneWay) -> float:
+    return sum(cell.ccf for cell in result.cells if cell.congruent)
+
+
+def _best(results: list[OneWay]) -> OneWay:
+    return max(results, key=lambda r: (r.count, _quality(r)))
+
+
+def one_way(reference: CellBank, other: CellBank, angles: list[float]) -> OneWay:
+    """Register the reference's cells on `other` over `angles`; count the congruent cells."""
+    if not angles:
+        return OneWay(count=0, angle=0.0, dx=0.0, dy=0.0, cell_size=reference.cell)
+    return _best(one_way_each(reference, other, angles))
 
 
 def angle_grid(estimates: list[float], params: CMCParams) -> list[float]:
@@ -252,8 +271,43 @@ def angle_grid(estimates: list[float], params: CMCParams) -> list[float]:
     return sorted(angles)
 
 
+def _normal(angle: float) -> float:
+    return ((angle + 180.0) % 360.0) - 180.0
+
+
 def pair_score(a: CellBank, b: CellBank, estimates: list[float]) -> PairScore:
-    """Symmetric CMC score: a's cells on b rotated by theta, and b's cells on a by -theta."""
-    forward = one_way(a, b, angle_grid(estimates, a.params))
-    backward = one_way(b, a, angle_grid([-e for e in estimates], b.params))
-    return PairScore(score=(forward.count + backward.count) / 2, forward=forward, backward=backward)
+    """Symmetric CMC score: a's cells on b rotated by theta, and b's cells on a by -theta.
+
+    `estimates` are rotation hypotheses from the coarse stage (e.g. theta and
+    theta + 180, which the coarse signature cannot tell apart). Each is tried
+    exactly, both ways; the one with the most congruent cells in both
+    directions together is then searched in a window on the method's step.
+    Choosing on the sum of both directions keeps the score symmetric.
+    """
+    step = a.params.angle_step
+    # On the method's step, so that the window around the chosen one reuses it.
+    snapped = (_normal(round(e / step) * step) for e in estimates)
+    hypotheses = list(dict.fromkeys(snapped)) or [0.0]
+    forward_at = one_way_each(a, b, hypotheses)
+    backward_at = one_way_each(b, a, [_normal(-h) for h in hypotheses])
+    pick = max(
+        range(len(hypotheses)),
+        key=lambda k: (
+            forward_at[k].count + backward_at[k].count,
+            _quality(forward_at[k]) + _quality(backward_at[k]),
+        ),
+    )
+    chosen = hypotheses[pick]
+    grid = [angle for angle in angle_grid([chosen], a.params) if angle != chosen]
+    forward = _best([forward_at[pick], *one_way_each(a, b, grid)])
+    backward = _best([backward_at[pick], *one_way_each(b, a, [_normal(-g) for g in grid])])
+    score = (forward.count + backward.count) / 2
+    low, high = a.params.undecided_band
+    if low <= score < high and a.params.wide_window > a.params.angle_window:
+        wide = replace(a.params, angle_window=a.params.wide_window)
+        done = {chosen, *grid}
+        extra = [angle for angle in angle_grid([chosen], wide) if angle not in done]
+        forward = _best([forward, *one_way_each(a, b, extra)])
+        backward = _best([backward, *one_way_each(b, a, [_normal(-e) for e in extra])])
+        score = (forward.count + backward.count) / 2
+    return PairScore(score=score, forward=forward, backward=backward)

@@ -20,7 +20,7 @@ from ballistics.correlation.preprocess import FINE_RESOLUTION_UM, Prepared, prep
 from ballistics.x3p import Surface
 
 PARAMS = cmc.CMCParams()
-# Rotation hypotheses from the coarse stage that the fine stage searches around.
+# Coarse correlation peaks whose rotation (and its 180-degree twin) the fine stage tries.
 PEAKS = 1
 
 
@@ -73,11 +73,13 @@ def rank(
     *,
     shortlist: int = 40,
     processes: int = 1,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Candidate]:
     """Rank a gallery: coarse scores for all, CMC for the `shortlist` best, CMC order first.
 
     `gallery_signatures` is the stacked coarse spectra (n, rings, bins);
-    `load(index) -> ScanFeatures` fetches a shortlisted scan's features.
+    `load(index) -> ScanFeatures` fetches a shortlisted scan's features;
+    `progress(done, total)` is told after each fine comparison (one process).
     """
     scores, _ = coarse.correlate(query.signature, gallery_signatures)
     order = np.argsort(-scores)
@@ -93,7 +95,12 @@ def rank(
             merged.update(zip(chunk, part, strict=True))
         results = [merged[j] for j in range(len(others))]
     else:
-        results = _fine((query, others, []))
+        bank = query.bank()
+        for done, other in enumerate(others, 1):
+            estimates = coarse.candidate_angles(query.signature, other.signature, PEAKS)
+            results.append(cmc.pair_score(bank, other.bank(), estimates))
+            if progress:
+                progress(done, len(others))
     candidates = [
         Candidate(index=i, coarse_score=float(scores[i]), score=r.score, result=r)
         for i, r in zip(chosen, results, strict=True)

@@ -18,8 +18,9 @@ from ballistics.x3p import Surface
 LOW_CUTOFF_UM = 16.0
 HIGH_CUTOFF_UM = 250.0
 # The fine stage works at this sampling: coarse enough for small FFTs, fine enough
-# for the 50-250 um marks that carry most of the congruent cells.
-FINE_RESOLUTION_UM = 25.0
+# for the 50-250 um marks that carry most of the congruent cells. (At 25 um the
+# two weakest same-slide Fadul pairs fell to 2-5 cells, inside the other pairs' range.)
+FINE_RESOLUTION_UM = 20.0
 COARSE_RESOLUTION_UM = 25.0
 # Gaussian-filter sigma for a given 50 % transmission cutoff (ISO 16610-21).
 _SIGMA_PER_CUTOFF = np.sqrt(np.log(2) / 2) / np.pi

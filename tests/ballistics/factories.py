@@ -6,7 +6,7 @@ import hashlib
 
 import factory
 
-from ballistics.models import Candidate, Evidence, Scan
+from ballistics.models import Candidate, Evidence, Photograph, Scan
 from tests.factories import AgencyFactory
 
 
@@ -52,3 +52,19 @@ class CandidateFactory(factory.django.DjangoModelFactory):
     rank = 1
     coarse_score = 0.5
     score = 12.0
+
+
+class PhotographFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Photograph
+
+    agency = factory.SubFactory(AgencyFactory)
+    evidence = factory.SubFactory(EvidenceFactory, agency=factory.SelfAttribute("..agency"))
+    original_name = factory.Sequence(lambda n: f"casing-{n}.jpg")
+    original_path = factory.Sequence(lambda n: f"ballistics/photographs/originals/{n:032x}.jpg")
+    display_path = factory.Sequence(lambda n: f"ballistics/photographs/display/{n:032x}.png")
+    sha256 = factory.Sequence(lambda n: hashlib.sha256(f"photo-{n}".encode()).hexdigest())
+    size = 2048
+    width = 64
+    height = 48
+    image_type = "jpeg"

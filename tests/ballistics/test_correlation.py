@@ -146,3 +146,40 @@ def test_coarse_signature_estimates_rotation_and_round_trips() -> None:
     scores, angles = coarse.correlate(a, np.stack([restored.spectrum, a.spectrum]))
     assert angles[0] == pytest.approx(-40, abs=2) and angles[1] == pytest.approx(0)
     assert scores[1] == pytest.approx(1.0, abs=1e-3) and scores[0] < scores[1]
+
+
+def _turned_and_shifted(heights: np.ndarray, angle: float, shift: tuple[int, int]) -> np.ndarray:
+    values = ndimage.rotate(np.nan_to_num(heights), angle, reshape=False, order=1)
+    mask = ndimage.rotate(np.isfinite(heights).astype(float), angle, reshape=False, order=1)
+    values = ndimage.shift(values, shift, order=0)
+    mask = ndimage.shift(mask, shift, order=0)
+    values[mask < 0.5] = np.nan
+    return values
+
+
+def test_coarse_signature_ignores_translation_and_finds_rotation_modulo_180() -> None:
+    """Fourier-Mellin: a shift changes nothing, a rotation is a circular shift of angles."""
+    surface = _texture(11, 200)
+    moved = _turned_and_shifted(surface, 150.0, (9, -7))
+    unrelated = _texture(12, 200)
+    a = coarse.signature(preprocess.Prepared(surface, RES))
+    b = coarse.signature(preprocess.Prepared(moved, RES))
+    c = coarse.signature(preprocess.Prepared(unrelated, RES))
+    hypotheses = coarse.candidate_angles(a, b, 1)
+    # Rotating b by -150 (or its twin +30) lines it up with a.
+    assert any(abs(((h + 150.0 + 180.0) % 360.0) - 180.0) <= 2.0 for h in hypotheses)
+    assert len(hypotheses) == 2 and abs(abs(hypotheses[0] - hypotheses[1]) - 180.0) < 1e-9
+    scores, _ = coarse.correlate(a, np.stack([b.spectrum, c.spectrum]))
+    assert scores[0] > scores[1] + 0.1
+
+
+def test_pair_score_settles_the_180_degree_twin_and_stays_symmetric() -> None:
+    surface = _texture(13)
+    moved = _turned_and_shifted(surface, -150.0, (2, -3))
+    a, b = _bank(surface), _bank(moved)
+    sig_a = coarse.signature(preprocess.Prepared(surface, RES))
+    sig_b = coarse.signature(preprocess.Prepared(moved, RES))
+    forward = cmc.pair_score(a, b, coarse.candidate_angles(sig_a, sig_b, 1))
+    backward = cmc.pair_score(b, a, coarse.candidate_angles(sig_b, sig_a, 1))
+    assert forward.forward.angle == pytest.approx(150.0, abs=3.0)
+    assert forward.score == backward.score >= 0.6 * len(a.positions)

@@ -1,8 +1,11 @@
-"""A lab examiner registers a casing, adds a photograph and a 3D scan, and confirms a match."""
+"""A lab examiner registers a casing, adds a photograph and a 3D scan, confirms a match,
+and the ballistic lead linking the two shootings appears in the lead queue."""
 
 from __future__ import annotations
 
 import io
+import re
+import time
 
 import pytest
 from django.db import transaction
@@ -101,3 +104,22 @@ def test_register_casing_upload_scan_review_candidates_and_confirm(
     candidate = Candidate.objects.get(query__evidence=evidence, rank=1)
     assert candidate.decision == Decision.CONFIRMED
     assert candidate.examiner is not None and candidate.examiner.username == "examiner1"
+
+    # The confirmed match between casings of two incidents raises a ballistic lead on a worker.
+    lead_row = page.locator("tbody tr").filter(
+        has_text=re.compile(r"Ballistic link: incidents 26-00(3900|4711) and 26-00(3900|4711)")
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        visit(page, "/leads/")
+        if lead_row.count() or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert lead_row.count() == 1, "the ballistic lead did not appear in the queue"
+    snap(page, "lead-queue-after-match")
+    lead_row.get_by_role("link").first.click()
+    page.wait_for_load_state("networkidle")
+    body = page.locator("main").inner_text()
+    assert "26-003900" in body and "26-004711" in body
+    assert "BE-0200" in body or "Fadul_1-1.x3p" in body
+    snap(page, "ballistic-lead")

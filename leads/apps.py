@@ -1,7 +1,29 @@
 from django.apps import AppConfig
 
+from portal.choices import Role
+
 
 class LeadsConfig(AppConfig):
     name = "leads"
     verbose_name = "Resolution, graph and leads"
     nav_order = 40
+    nav_items = [
+        ("Entities", "entity_list", tuple(Role.values)),
+        ("Match review", "entity_review", tuple(Role.values)),
+    ]
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_save
+
+        from ballistics.models import Candidate
+        from leads import receivers
+        from portal.incidents.signals import incident_records_saved
+        from tracing.signals import traces_imported
+
+        traces_imported.connect(receivers.agency_records_changed, dispatch_uid="leads_traces")
+        incident_records_saved.connect(
+            receivers.agency_records_changed, dispatch_uid="leads_incidents"
+        )
+        post_save.connect(
+            receivers.candidate_saved, sender=Candidate, dispatch_uid="leads_ballistic_candidate"
+        )

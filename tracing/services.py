@@ -44,9 +44,10 @@ from tracing.importers import (
     LineReader,
     profile_for,
 )
-from tracing.models import CaliberAlias, ManufacturerAlias, SerialRule, TraceChange
+from tracing.models import CaliberAlias, ManufacturerAlias, SerialRule, Trace, TraceChange
 from tracing.normalise import Normaliser
 from tracing.normalise import SerialRule as SerialRuleValue
+from tracing.signals import traces_imported
 
 MAX_REPORTED_ERRORS = 5000
 ADVISORY_LOCK_SPACE = 3  # the tracing app's namespace of PostgreSQL advisory locks
@@ -163,6 +164,7 @@ def trace_import(
         raise ImportRefused(str(exc), {"errors": []}) from exc
     total = counts.rows_read + WRITE_STEPS
     report_progress(total, total)
+    traces_imported.send(sender=Trace, agency_id=agency.pk)
     return {**counts.as_dict(), "profile": column_profile.name}
 
 

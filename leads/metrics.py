@@ -1,0 +1,81 @@
+"""Global graph metrics, recomputed by a worker and stored on Entity.
+
+Degree, betweenness (sampled above a few thousand nodes: exact betweenness is
+cubic), PageRank and the Louvain community need the whole graph; computing them
+per request would read every edge, so the "graph" queue does it after resolution
+runs (and `manage.py graph_metrics`), and pages read the stored values. Each
+agency's graph is its own: a metric never counts another agency's entities.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import networkx as nx
+from django.db import transaction
+
+from leads.graph import communities
+from leads.models import Edge, Entity
+
+EXACT_BETWEENNESS_UP_TO = 2000
+BETWEENNESS_SAMPLES = 500
+
+
+def agency_graph(agency_id: int) -> nx.Graph:
+    """Every entity of the agency and its edges to entities of the same agency."""
+    graph = nx.Graph()
+    graph.add_nodes_from(Entity.objects.filter(agency_id=agency_id).values_list("pk", flat=True))
+    graph.add_edges_from(
+        (source, target)
+        for source, target in Edge.objects.filter(
+            source__agency_id=agency_id, target__agency_id=agency_id
+        ).values_list("source_id", "target_id")
+        if source != target
+    )
+    return graph
+
+
+def graph_metrics(graph: nx.Graph, *, seed: int = 0) -> dict[Any, dict[str, Any]]:
+    """Per node: degree, betweenness, pagerank and community (largest community is 1)."""
+    if graph.number_of_nodes() == 0:
+        return {}
+    sample = None
+    if graph.number_of_nodes() > EXACT_BETWEENNESS_UP_TO:
+        sample = BETWEENNESS_SAMPLES
+    betweenness = nx.betweenness_centrality(graph, k=sample, seed=seed)
+    pagerank = nx.pagerank(graph) if graph.number_of_edges() else {}
+    community_of = {}
+    if graph.number_of_edges():
+        for number, members in enumerate(communities(graph, seed=seed), start=1):
+            for node in members:
+                community_of[node] = number
+    return {
+        node: {
+            "degree": int(graph.degree[node]),
+            "betweenness": round(float(betweenness.get(node, 0.0)), 6),
+            "pagerank": round(float(pagerank.get(node, 0.0)), 6),
+            "community": community_of.get(node),
+        }
+        for node in graph.nodes
+    }
+
+
+def graph_metrics_store(*, agency_id: int | None = None) -> dict[str, int]:
+    """Recompute and store the metrics of one agency's graph (or of every agency's)."""
+    agencies = (
+        [agency_id]
+        if agency_id is not None
+        else list(Entity.objects.values_list("agency_id", flat=True).distinct().order_by())
+    )
+    stored = 0
+    for agency in agencies:
+        values = graph_metrics(agency_graph(agency))
+        entities = list(Entity.objects.filter(agency_id=agency, pk__in=list(values)))
+        for entity in entities:
+            found = values[entity.pk]
+            entity.degree = found["degree"]
+            entity.metrics = {key: value for key, value in found.items() if key != "degree"}
+        with transaction.atomic():
+            Entity.objects.bulk_update(entities, ["degree", "metrics"], batch_size=5000)
+        stored += len(entities)
+    return {"agencies": len(agencies), "entities": stored}

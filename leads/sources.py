@@ -720,8 +720,10 @@ def ballistic_candidate_apply(*, candidate_id: int) -> str:
             pk__in=[candidate["query__evidence_id"], candidate["candidate__evidence_id"]]
         ).values_list("agency_id", flat=True)
     )
+    # The evidence's mentions, edges and incremental resolution (a test-fire joins its
+    # traced gun by serial) come first.
     for agency_id in sorted(agency_ids | {candidate["agency_id"]}):
-        _mentions_add(agency_id)
+        agency_sources_sync(agency_id=agency_id)
     # The edge is drawn again from the current decision.
     Edge.objects.filter(
         kind=EdgeKind.BALLISTIC_MATCH,

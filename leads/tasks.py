@@ -16,7 +16,7 @@ def resolve_mention(mention_id: int) -> str:
     return services.mention_resolve(mention_id=mention_id)
 
 
-@shared_task(name="leads.resolve_all", acks_late=True, time_limit=3600)
+@shared_task(name="leads.resolve_all", acks_late=True, soft_time_limit=3500, time_limit=3600)
 def resolve_all(kind: str) -> dict[str, int]:
     result = services.kind_resolve_all(kind)
     transaction.on_commit(lambda: graph_metrics.apply_async(queue="graph"))
@@ -31,7 +31,7 @@ def sources_sync(agency_id: int) -> dict[str, Any]:
     return result
 
 
-@shared_task(name="leads.ballistic_candidate", acks_late=True, time_limit=600)
+@shared_task(name="leads.ballistic_candidate", acks_late=True, soft_time_limit=590, time_limit=600)
 def ballistic_candidate(candidate_id: int) -> str:
     """A ballistic candidate's decision: its edge and the casings' firearm entity."""
     return sources.ballistic_candidate_apply(candidate_id=candidate_id)

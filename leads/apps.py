@@ -9,7 +9,7 @@ class LeadsConfig(AppConfig):
     nav_order = 40
     nav_items = [
         ("Entities", "entity_list", tuple(Role.values)),
-        ("Match review", "entity_review", tuple(Role.values)),
+        ("Match review", "entity_review", (Role.ANALYST, Role.SUPERVISOR)),
     ]
 
     def ready(self) -> None:

@@ -9,6 +9,7 @@
 | review the audit trail (and export it)   |           |         |     |     x      |   x   |
 | manage users of their own agency         |           |         |     |            |   x   |
 | set the agency's trafficking-index weights|           |         |     |     x      |   x   |
+| judge proposed person matches (same / not)|           |    x    |     |     x      |       |
 
 Apps check these with `user_can(user, ACTION)` or the `role_required(ACTION)` decorator,
 so that the matrix lives in one place.
@@ -32,6 +33,7 @@ EXPORT_PERSON_DATA = "export_person_data"
 REVIEW_AUDIT = "review_audit"
 MANAGE_USERS = "manage_users"
 SET_INDEX_WEIGHTS = "set_index_weights"
+REVIEW_PERSON_MATCHES = "review_person_matches"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ENTER_EVIDENCE: frozenset({Role.LAB}),
@@ -40,6 +42,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     REVIEW_AUDIT: frozenset({Role.SUPERVISOR, Role.ADMIN}),
     MANAGE_USERS: frozenset({Role.ADMIN}),
     SET_INDEX_WEIGHTS: frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    REVIEW_PERSON_MATCHES: frozenset({Role.ANALYST, Role.SUPERVISOR}),
 }
 
 

@@ -47,6 +47,7 @@ urlpatterns = [
     path("", include("portal.incidents.urls")),
     path("api/v1/", include("portal.incidents.api.urls")),
     path("traces/", include("tracing.urls")),
+    path("entities/", include("leads.entity_urls")),
     path("api/v1/", include("portal.api.urls")),
     path("api/v1/", include("tracing.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

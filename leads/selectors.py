@@ -42,22 +42,31 @@ class EdgeFilter:
 
 
 def _neighbours_query(user: Any, edge_filter: EdgeFilter) -> Any:
-    out_scope = visible_agency_filter(user, "target__agency_id")
-    in_scope = visible_agency_filter(user, "source__agency_id")
+    scope = visible_agency_filter(user, "agency_id")
 
     def neighbours(nodes: list[Node]) -> dict[Node, list[Node]]:
         found: dict[Node, list[Node]] = {node: [] for node in nodes}
-        if out_scope is None or in_scope is None:
+        if scope is None:
             return found
-        outgoing = edge_filter.apply(Edge.objects.filter(out_scope, source_id__in=nodes))
-        incoming = edge_filter.apply(Edge.objects.filter(in_scope, target_id__in=nodes))
+        outgoing = edge_filter.apply(Edge.objects.filter(source_id__in=nodes))
+        incoming = edge_filter.apply(Edge.objects.filter(target_id__in=nodes))
         # Two index scans ((source, target) and (target, source)), not one OR.
-        for source, target in outgoing.values_list("source_id", "target_id"):
-            if source != target:
-                found[source].append(target)
-        for source, target in incoming.values_list("source_id", "target_id"):
-            if source != target:
-                found[target].append(source)
+        pairs = [
+            *outgoing.values_list("source_id", "target_id"),
+            *(
+                (target, source)
+                for source, target in incoming.values_list("source_id", "target_id")
+            ),
+        ]
+        others = {other for node, other in pairs if other != node}
+        # Then one primary-key read keeps the neighbours the user may see (cheaper than
+        # joining every edge to its entity).
+        visible = set(
+            Entity.objects.filter(scope, pk__in=list(others)).values_list("pk", flat=True)
+        )
+        for node, other in pairs:
+            if other in visible and other != node:
+                found[node].append(other)
         return found
 
     return neighbours

@@ -49,7 +49,6 @@ def run() -> list[Measure]:
 
         from leads.models import Edge, Entity
         from leads.selectors import entity_ego_network
-
         from portal.models import Agency
         from tests.factories import UserFactory
 

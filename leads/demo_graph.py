@@ -22,7 +22,7 @@ ORDER = 35
 def seed(ctx: DemoContext) -> None:
     for agency in ctx.agencies.values():
         agency_sources_sync(agency_id=agency.pk)
-    runs = {kind: services.kind_resolve_all(kind) for kind in services.FULL_RUN_KINDS}
+    runs = {str(kind): services.kind_resolve_all(kind) for kind in services.FULL_RUN_KINDS}
     graph_metrics_store()
     edges = Counter(Edge.objects.values_list("kind", flat=True))
     ctx.truth["leads"] = {

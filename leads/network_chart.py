@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from leads.models import EdgeKind, EntityKind
 
-NODE_COLOURS = {
+NODE_COLOURS: dict[str, str] = {
     EntityKind.PERSON: "#1f77b4",
     EntityKind.FIREARM: "#d62728",
     EntityKind.DEALER: "#2ca02c",
@@ -25,7 +25,7 @@ NODE_COLOURS = {
     EntityKind.INCIDENT: "#ff7f0e",
     EntityKind.ALERT: "#9467bd",
 }
-NODE_SYMBOLS = {
+NODE_SYMBOLS: dict[str, str] = {
     EntityKind.PERSON: "circle",
     EntityKind.FIREARM: "diamond",
     EntityKind.DEALER: "square",
@@ -33,7 +33,7 @@ NODE_SYMBOLS = {
     EntityKind.INCIDENT: "star",
     EntityKind.ALERT: "cross",
 }
-EDGE_DASH = {EdgeKind.SAME_PERSON: "dot", EdgeKind.BALLISTIC_MATCH: "dash"}
+EDGE_DASH: dict[str, str] = {EdgeKind.SAME_PERSON: "dot", EdgeKind.BALLISTIC_MATCH: "dash"}
 
 
 def layout_positions(graph: nx.Graph, centre: Any) -> dict[Any, tuple[float, float]]:

@@ -124,8 +124,8 @@ PERSON = {"first_name": "John", "last_name": "Smith", "date_of_birth": "1990-03-
 
 
 def review_pair(agency: Any, number: int = 0) -> MatchCandidate:
-    left = EntityMentionFactory(agency=agency, fields=PERSON, reference=f"T{number}")
-    right = EntityMentionFactory(
+    left: Any = EntityMentionFactory(agency=agency, fields=PERSON, reference=f"T{number}")
+    right: Any = EntityMentionFactory(
         agency=agency,
         fields={**PERSON, "first_name": "Jon", "date_of_birth": ""},
         role="suspect",
@@ -206,12 +206,12 @@ def test_review_queue_is_scoped_and_needs_the_reviewer_role(
 def test_entity_page_and_review_queue_query_counts_are_flat(
     analyst_client: Client, agency_a: Any
 ) -> None:
-    entity = EntityFactory(agency=agency_a)
-    other = EntityFactory(agency=agency_a, kind=EntityKind.FIREARM)
+    entity: Any = EntityFactory(agency=agency_a)
+    other: Any = EntityFactory(agency=agency_a, kind=EntityKind.FIREARM)
 
     def grow(count: int) -> None:
         for _ in range(count):
-            mention = EntityMentionFactory(agency=agency_a, entity=entity)
+            mention: Any = EntityMentionFactory(agency=agency_a, entity=entity)
             Edge.objects.create(
                 source=entity, source_mention=mention, target=other, kind=EdgeKind.POSSESSED
             )

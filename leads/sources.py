@@ -371,20 +371,26 @@ SOURCE_MODELS: list[type[models.Model]] = [
 
 
 def _orphans_remove(agency_id: int) -> int:
-    """Mentions (and edges) of source records that are gone; edges whose evidence is gone."""
+    """Mentions (and edges) of source records that are gone; edges whose evidence is gone.
+
+    NOT EXISTS (an anti-join on the primary key), never NOT IN over a whole table.
+    """
     removed = 0
     for model in SOURCE_MODELS:
-        content_type = _content_type(model)
+        record = model._default_manager.filter(pk=OuterRef("object_id"))
         removed += (
-            EntityMention.objects.filter(agency_id=agency_id, content_type=content_type)
-            .exclude(object_id__in=model._default_manager.values("pk"))
+            EntityMention.objects.filter(agency_id=agency_id, content_type=_content_type(model))
+            .filter(~Exists(record))
             .delete()[0]
         )
     for model in (Purchase, Trace, IncidentPerson, AlertIncidentLink, Evidence, Candidate):
-        Edge.objects.filter(
-            source__agency_id=agency_id, evidence_type=_content_type(model)
-        ).exclude(evidence_id__in=model._default_manager.values("pk")).delete()
-    Entity.objects.filter(agency_id=agency_id, mentions__isnull=True).delete()
+        evidence = model._default_manager.filter(pk=OuterRef("evidence_id"))
+        Edge.objects.filter(source__agency_id=agency_id, evidence_type=_content_type(model)).filter(
+            ~Exists(evidence)
+        ).delete()
+    Entity.objects.filter(agency_id=agency_id).filter(
+        ~Exists(EntityMention.objects.filter(entity_id=OuterRef("pk")))
+    ).delete()
     return removed
 
 

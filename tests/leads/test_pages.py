@@ -226,3 +226,20 @@ def test_entity_page_and_review_queue_query_counts_are_flat(
             review_pair(agency_a, next(numbers))
 
     assert_flat_query_count(analyst_client, reverse("entity_review"), grow_queue, max_queries=20)
+
+
+def test_api_entity_and_network_are_scoped(
+    owner_client: Client, outsider_client: Client, graph: dict[str, Entity]
+) -> None:
+    gun = graph["gun"]
+    listing = owner_client.get("/api/v1/entities/", {"kind": "firearm"}).json()
+    assert gun.pk in [item["id"] for item in listing["results"]]
+    detail = owner_client.get(f"/api/v1/entities/{gun.pk}/").json()
+    assert detail["mentions"][0]["source"] == "firearm"
+    network = owner_client.get(f"/api/v1/entities/{gun.pk}/network/", {"hops": 1}).json()
+    assert network["centre"] == gun.pk
+    assert graph["dealer"].pk in {node["id"] for node in network["nodes"]}
+    assert {edge["kind"] for edge in network["edges"]} >= {"sold_by", "purchased"}
+    assert outsider_client.get("/api/v1/entities/").json()["results"] == []
+    for url in (f"/api/v1/entities/{gun.pk}/", f"/api/v1/entities/{gun.pk}/network/"):
+        assert outsider_client.get(url).status_code == 404

@@ -1,10 +1,11 @@
 """Global graph metrics, recomputed by a worker and stored on Entity.
 
 Degree, betweenness (sampled above a few thousand nodes: exact betweenness is
-cubic), PageRank and the Louvain community need the whole graph; computing them
-per request would read every edge, so the "graph" queue does it after resolution
-runs (and `manage.py graph_metrics`), and pages read the stored values. Each
-agency's graph is its own: a metric never counts another agency's entities.
+cubic; fewer samples as the graph grows), PageRank and the Louvain community
+need the whole graph; computing them per request would read every edge, so
+the "graph" queue does it after resolution runs (and `manage.py graph_metrics`),
+and pages read the stored values. Each agency's graph is its own: a metric
+never counts another agency's entities.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from leads.models import Edge, Entity
 
 EXACT_BETWEENNESS_UP_TO = 2000
 BETWEENNESS_SAMPLES = 500
+# Each sampled source is one breadth-first pass over the graph: a budget of node and
+# edge visits keeps a state-sized graph (millions of nodes) to minutes, with fewer samples.
+BETWEENNESS_VISIT_BUDGET = 20_000_000
+MIN_BETWEENNESS_SAMPLES = 10
 
 
 def agency_graph(agency_id: int) -> nx.Graph:
@@ -41,7 +46,11 @@ def graph_metrics(graph: nx.Graph, *, seed: int = 0) -> dict[Any, dict[str, Any]
         return {}
     sample = None
     if graph.number_of_nodes() > EXACT_BETWEENNESS_UP_TO:
-        sample = BETWEENNESS_SAMPLES
+        size = graph.number_of_nodes() + graph.number_of_edges()
+        sample = max(
+            MIN_BETWEENNESS_SAMPLES,
+            min(BETWEENNESS_SAMPLES, BETWEENNESS_VISIT_BUDGET // size),
+        )
     betweenness = nx.betweenness_centrality(graph, k=sample, seed=seed)
     pagerank = nx.pagerank(graph) if graph.number_of_edges() else {}
     community_of = {}

@@ -636,10 +636,19 @@ def judgement_undo(*, judgement: Judgement) -> None:
 
 
 def _same_person_edges_refresh(mention: EntityMention) -> None:
+    """After a judgement: the review pairs shown as edges, and the agency's stored metrics."""
     if mention.kind == EntityKind.PERSON:
         from leads.sources import same_person_edges_refresh
 
         same_person_edges_refresh(mention.agency_id)
+    graph_metrics_enqueue(mention.agency_id)
+
+
+def graph_metrics_enqueue(agency_id: int | None = None) -> None:
+    """Recompute the stored graph metrics in a worker once the transaction commits."""
+    from leads.tasks import graph_metrics
+
+    transaction.on_commit(lambda: graph_metrics.apply_async((agency_id,), queue="graph"))
 
 
 def _current_entities(*mention_ids: int) -> set[int]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from celery import shared_task
-from django.db import transaction
 
 from leads import metrics, services, sources
 
@@ -19,7 +18,7 @@ def resolve_mention(mention_id: int) -> str:
 @shared_task(name="leads.resolve_all", acks_late=True, soft_time_limit=3500, time_limit=3600)
 def resolve_all(kind: str) -> dict[str, int]:
     result = services.kind_resolve_all(kind)
-    transaction.on_commit(lambda: graph_metrics.apply_async(queue="graph"))
+    services.graph_metrics_enqueue()
     return result
 
 

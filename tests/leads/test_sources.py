@@ -263,3 +263,23 @@ def test_graph_metrics_command_stores_degree_centrality_and_community(
     assert gun.metrics["betweenness"] > 0 and gun.metrics["community"] >= 1
     incident = Entity.objects.get(kind=EntityKind.INCIDENT, label="Incident 24-2")
     assert incident.degree == 0 and incident.metrics["betweenness"] == 0
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_an_imported_trace_is_in_the_graph_within_seconds_through_a_real_worker(
+    celery_worker: Any, agency_a: Any, tmp_path: Any
+) -> None:
+    import time
+
+    path = write_etrace(tmp_path / "traces.csv", [row("T1"), row("T2", serial_number="XYZ9")])
+    assert run_import(agency_a, path).status == "succeeded"
+    started = time.monotonic()
+    deadline = started + 20
+    while time.monotonic() < deadline:
+        if Edge.objects.filter(kind=EdgeKind.SOLD_BY).count() == 2:
+            break
+        time.sleep(0.1)
+    assert Edge.objects.filter(kind=EdgeKind.SOLD_BY).count() == 2
+    assert EntityMention.objects.filter(kind=EntityKind.PERSON).count() == 4
+    assert time.monotonic() - started < 20

@@ -673,10 +673,14 @@ def ballistic_same_pairs(evidence_ids: Iterable[int] | None = None) -> list[tupl
 def firearms_relabel(entity_ids: Iterable[int]) -> None:
     """A firearm entity known only from casings is an "unknown firearm"; one with a traced
     gun or a test-fire is named after it."""
-    ids = set(entity_ids)
+    # Only entities holding ballistic evidence need a label of their own: a traced
+    # gun's entity is named from its record when it is created.
+    with_evidence = EntityMention.objects.filter(
+        entity_id__in=set(entity_ids), source="evidence"
+    ).values("entity_id")
     mentions: dict[int, list[tuple[str, dict[str, Any], str]]] = {}
     for entity, source, fields, reference in EntityMention.objects.filter(
-        entity_id__in=ids, kind=EntityKind.FIREARM
+        entity_id__in=with_evidence, kind=EntityKind.FIREARM
     ).values_list("entity_id", "source", "fields", "reference"):
         mentions.setdefault(entity, []).append((source, fields, reference))
     changed = []
@@ -708,7 +712,7 @@ def firearms_relabel(entity_ids: Iterable[int]) -> None:
         if entity.label != label[:200] or entity.attributes != attributes:
             entity.label, entity.attributes = label[:200], attributes
             changed.append(entity)
-    Entity.objects.bulk_update(changed, ["label", "attributes"])
+    Entity.objects.bulk_update(changed, ["label", "attributes"], batch_size=500)
 
 
 @transaction.atomic
@@ -810,11 +814,7 @@ def agency_sources_sync(*, agency_id: int) -> dict[str, Any]:
     Edge.objects.bulk_create(edges, batch_size=5000)
     outcomes = _resolve_new(added)
     same_person_edges_refresh(agency_id)
-    firearm_entities = set(
-        EntityMention.objects.filter(
-            agency_id=agency_id, kind=EntityKind.FIREARM, pk__in=[m.pk for m in added]
-        ).values_list("entity_id", flat=True)
-    )
+    firearm_entities: set[int] = set()
     # Casings tied by ballistic matches before their mentions existed.
     pairs = ballistic_same_pairs(
         Evidence.objects.filter(agency_id=agency_id).values_list("pk", flat=True)

@@ -24,7 +24,7 @@ EXACT_BETWEENNESS_UP_TO = 2000
 BETWEENNESS_SAMPLES = 500
 # Each sampled source is one breadth-first pass over the graph: a budget of node and
 # edge visits keeps a state-sized graph (millions of nodes) to minutes, with fewer samples.
-BETWEENNESS_VISIT_BUDGET = 20_000_000
+BETWEENNESS_VISIT_BUDGET = 5_000_000
 MIN_BETWEENNESS_SAMPLES = 10
 
 

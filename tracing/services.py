@@ -44,7 +44,7 @@ from tracing.importers import (
     LineReader,
     profile_for,
 )
-from tracing.models import CaliberAlias, ManufacturerAlias, SerialRule, Trace, TraceChange
+from tracing.models import CaliberAlias, ManufacturerAlias, SerialRule, TraceChange
 from tracing.normalise import Normaliser
 from tracing.normalise import SerialRule as SerialRuleValue
 from tracing.signals import traces_imported
@@ -164,7 +164,7 @@ def trace_import(
         raise ImportRefused(str(exc), {"errors": []}) from exc
     total = counts.rows_read + WRITE_STEPS
     report_progress(total, total)
-    traces_imported.send(sender=Trace, agency_id=agency.pk)
+    traces_imported.send(sender=trace_import, agency_id=agency.pk)
     return {**counts.as_dict(), "profile": column_profile.name}
 
 

@@ -49,18 +49,31 @@ def run() -> list[Measure]:
 
         from leads.models import Edge, Entity
         from leads.selectors import entity_ego_network
+        from portal.models import Agency
+        from tests.factories import UserFactory
 
+        agency = Agency.objects.create(name="Bench agency", ori="XX0000001", state="XX")
+        # The page's read is always for a user: the agency filter is part of every hop.
+        user = UserFactory(username="bench", agency=agency)
         started = time.perf_counter()
         entity_table = Entity._meta.db_table
         edge_table = Edge._meta.db_table
         with connection.cursor() as cursor:
             buffer = io.StringIO()
             for index in range(NODES):
-                row = [str(index + 1), kinds[index], "", "{}", str(degree[index]), "{}"]
+                row = [
+                    str(index + 1),
+                    str(agency.pk),
+                    kinds[index],
+                    "",
+                    "{}",
+                    str(degree[index]),
+                    "{}",
+                ]
                 buffer.write("\t".join([*row, "2026-01-01", "2026-01-01"]) + "\n")
             buffer.seek(0)
             cursor.copy_expert(
-                f"COPY {entity_table} (id, kind, label, attributes, degree, metrics, "
+                f"COPY {entity_table} (id, agency_id, kind, label, attributes, degree, metrics, "
                 "created_at, updated_at) FROM STDIN",
                 buffer,
             )
@@ -80,7 +93,7 @@ def run() -> list[Measure]:
         centres = [rng.randrange(1, NODES + 1) for _ in range(40)] + [1, 1001, 2001]
         for centre in centres:
             started = time.perf_counter()
-            ego = entity_ego_network(centre, hops=2, max_nodes=500)
+            ego = entity_ego_network(centre, user=user, hops=2, max_nodes=500)
             timings.append(time.perf_counter() - started)
             sizes.append(ego.graph.number_of_nodes())
         print(

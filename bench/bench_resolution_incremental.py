@@ -40,7 +40,7 @@ def run() -> list[Measure]:
             MentionBlockingKey,
             ResolutionModel,
         )
-        from leads.resolution.blocking import blocking_key_hashes
+        from leads.resolution.blocking import blocking_key_hashes, partition_hashes
         from leads.resolution.engine import resolve_persons
         from leads.resolution.records import normalise
         from leads.resolution.synthetic import Vocabulary, corrupt, linked_sets, original
@@ -77,10 +77,12 @@ def run() -> list[Measure]:
                 cursor.execute(f'DROP INDEX IF EXISTS "{name}" CASCADE')
             entities = io.StringIO()
             for index in range(PEOPLE):
-                entities.write(f"{index + 1}\tperson\t\t{{}}\t0\t{{}}\t2026-01-01\t2026-01-01\n")
+                entities.write(
+                    f"{index + 1}\t{agency.pk}\tperson\t\t{{}}\t0\t{{}}\t2026-01-01\t2026-01-01\n"
+                )
             entities.seek(0)
             cursor.copy_expert(
-                f"COPY {entity_table} (id, kind, label, attributes, degree, metrics, "
+                f"COPY {entity_table} (id, agency_id, kind, label, attributes, degree, metrics, "
                 "created_at, updated_at) FROM STDIN",
                 entities,
             )
@@ -88,22 +90,27 @@ def run() -> list[Measure]:
             for start in range(0, len(records), chunk):
                 mentions = io.StringIO()
                 blocking = io.StringIO()
-                for index in range(start, min(start + chunk, len(records))):
+                # The stored keys are the agency's own (as mentions_bulk_add writes them).
+                end = min(start + chunk, len(records))
+                flat = [value for index in range(start, end) for _rule, value in keys[index]]
+                scoped = iter(partition_hashes(flat, agency.pk).tolist())
+                for index in range(start, end):
                     record: dict[str, Any] = records[index]
                     fields = {k: v for k, v in record.items() if k not in ("key", "source")}
                     text = json.dumps(fields).replace("\\", "\\\\")
                     mentions.write(
-                        f"{index + 1}\t{index % PEOPLE + 1}\tperson\t{content_type.pk}\t"
-                        f"{agency.pk}\t{record['source']}\tperson-{index}\t{index}\t"
-                        f"bench:{index}\t{text}\t[]\t2026-01-01\n"
+                        f"{index + 1}\t{agency.pk}\t{index % PEOPLE + 1}\tperson\t"
+                        f"{content_type.pk}\t{agency.pk}\t{record['source']}\tperson-{index}\t"
+                        f"{index}\tbench:{index}\t{text}\t[]\t2026-01-01\t2026-01-01\n"
                     )
-                    for rule, value in keys[index]:
-                        blocking.write(f"{index + 1}\t{rule}\t{value}\n")
+                    for rule, _value in keys[index]:
+                        blocking.write(f"{index + 1}\t{rule}\t{next(scoped)}\n")
                 mentions.seek(0)
                 blocking.seek(0)
                 cursor.copy_expert(
-                    f"COPY {mention_table} (id, entity_id, kind, content_type_id, object_id, "
-                    "source, role, reference, key, fields, reasons, created_at) FROM STDIN",
+                    f"COPY {mention_table} (id, agency_id, entity_id, kind, content_type_id, "
+                    "object_id, source, role, reference, key, fields, reasons, created_at, "
+                    "updated_at) FROM STDIN",
                     mentions,
                 )
                 cursor.copy_expert(
@@ -129,7 +136,7 @@ def run() -> list[Measure]:
             fresh = corrupt(rng, people[person_index], f"new{number}", "trace")
             fields = {k: v for k, v in fresh.items() if k not in ("key", "source")}
             mention = services.mentions_bulk_add(
-                kind=EntityKind.PERSON, items=[(agency, f"new-{number}", fields)]
+                agency=agency, kind=EntityKind.PERSON, items=[(agency, f"new-{number}", fields)]
             )[0]
             started = time.perf_counter()
             outcome = services.mention_resolve(mention_id=mention.pk)

@@ -10,18 +10,30 @@ class LeadsConfig(AppConfig):
     nav_items = [
         ("Leads", "leads:lead_queue", tuple(Role.values)),
         ("Time to lead", "leads:time_to_lead", tuple(Role.values)),
+        ("Entities", "entity_list", tuple(Role.values)),
+        ("Match review", "entity_review", (Role.ANALYST, Role.SUPERVISOR)),
     ]
 
     def ready(self) -> None:
         from celery.signals import task_postrun
         from django.db.models.signals import post_save
 
-        from leads import signals
+        from ballistics.models import Candidate
+        from leads import receivers, signals
+        from portal.incidents.signals import incident_records_saved
+        from tracing.signals import traces_imported
 
+        # The link graph: mentions and edges follow the source records.
+        traces_imported.connect(receivers.agency_records_changed, dispatch_uid="leads_traces")
+        incident_records_saved.connect(
+            receivers.agency_records_changed, dispatch_uid="leads_incidents"
+        )
         post_save.connect(
-            signals.on_candidate_saved,
-            sender="ballistics.Candidate",
-            dispatch_uid="leads-candidate",
+            receivers.candidate_saved, sender=Candidate, dispatch_uid="leads_ballistic_candidate"
+        )
+        # The lead rules: run after each decision, judgement and import.
+        post_save.connect(
+            signals.on_candidate_saved, sender=Candidate, dispatch_uid="leads-candidate"
         )
         post_save.connect(
             signals.on_judgement_saved, sender="leads.Judgement", dispatch_uid="leads-judgement"

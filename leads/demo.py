@@ -16,13 +16,13 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from ballistics.choices import Decision
 from ballistics.models import Candidate, Evidence, Scan
 from ballistics.services import scan_features
-from leads.models import Entity, EntityKind, EntityMention, Lead, LeadOutcome, LeadStatus
+from leads.models import Lead, LeadOutcome, LeadStatus
+from leads.sources import agency_sources_sync
 from leads.workflow import lead_assign, lead_transition, rules_run
 from portal.demo import DemoContext
 
@@ -77,7 +77,7 @@ def _decide_planted_pairs(ctx: DemoContext) -> int:
 
 
 def _plant_person_links(ctx: DemoContext, count: int = len(STATUS_CYCLE)) -> int:
-    """Resolve trace possessors and shooting suspects as the same people (one per status)."""
+    """Shooting suspects who are also trace possessors (one per status), left to resolution."""
     from portal.incidents.models import Incident, IncidentPerson
     from tracing.models import PersonMention
 
@@ -105,21 +105,10 @@ def _plant_person_links(ctx: DemoContext, count: int = len(STATUS_CYCLE)) -> int
             dob=possessor.dob,
             person_key=f"demo-lead-suspect-{number}",
         )
-        entity = Entity.objects.create(kind=EntityKind.PERSON, label=possessor.full_name)
-        for record, role in ((possessor, "possessor"), (suspect, "suspect")):
-            content_type = ContentType.objects.get_for_model(record)
-            EntityMention.objects.get_or_create(
-                key=f"{content_type.app_label}.{content_type.model}:{record.pk}:{role}",
-                defaults={
-                    "entity": entity,
-                    "kind": EntityKind.PERSON,
-                    "content_type": content_type,
-                    "object_id": record.pk,
-                    "role": role,
-                    "source": content_type.model,
-                },
-            )
         planted.append({"possessor_mention": possessor.pk, "suspect": suspect.pk})
+    # The suspects reach the graph as any new incident person would: mentions, then
+    # incremental resolution against the trace people (same name and date of birth).
+    agency_sources_sync(agency_id=agency.pk)
     ctx.truth.setdefault("leads", {})["planted_person_links"] = planted
     # The planted suspects are incident persons of the demo like any other.
     incidents_truth = ctx.truth.get("incidents")
@@ -169,11 +158,7 @@ def _work(ctx: DemoContext, leads: list[Lead]) -> dict[str, int]:
 
 def seed(ctx: DemoContext) -> None:
     decided = _decide_planted_pairs(ctx)
-    has_people = EntityMention.objects.filter(
-        kind=EntityKind.PERSON,
-        content_type=ContentType.objects.get(app_label="incidents", model="incidentperson"),
-    ).exists()
-    planted = 0 if has_people else _plant_person_links(ctx)
+    planted = _plant_person_links(ctx)
     raised: dict[str, Any] = {}
     for key in ("city", "county"):
         raised[key] = rules_run(agency=ctx.agencies[key])

@@ -11,6 +11,9 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.urls import reverse
+
+from portal.models import AgencyOwned
 
 from portal.models import AgencyOwned
 
@@ -20,6 +23,8 @@ class EntityKind(models.TextChoices):
     FIREARM = "firearm", "Firearm"
     DEALER = "dealer", "Dealer"
     PLACE = "place", "Place"
+    INCIDENT = "incident", "Incident"
+    ALERT = "alert", "Gunshot alert"
 
 
 class EdgeKind(models.TextChoices):
@@ -34,8 +39,12 @@ class EdgeKind(models.TextChoices):
     SAME_PERSON = "same_person", "Same person"
 
 
-class Entity(models.Model):
-    """A canonical person, firearm, dealer or place: a cluster of mentions."""
+class Entity(AgencyOwned):
+    """A canonical person, firearm, dealer, place or incident: a cluster of mentions.
+
+    Resolution clusters only within one agency, so every entity belongs to the
+    agency of its mentions and is scoped like any other record.
+    """
 
     kind = models.CharField(max_length=16, choices=EntityKind.choices, db_index=True)
     label = models.CharField(max_length=200, blank=True)
@@ -43,17 +52,19 @@ class Entity(models.Model):
     # Stored by the graph worker, so that pages never compute global metrics per request.
     degree = models.PositiveIntegerField(default=0)
     metrics = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name_plural = "entities"
+        indexes = [models.Index(fields=["agency", "kind", "-degree"], name="entity_agency_kind")]
 
     def __str__(self) -> str:
         return self.label or f"{self.kind} {self.pk}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("entity_detail", args=[self.pk])
 
-class EntityMention(models.Model):
+
+class EntityMention(AgencyOwned):
     """One source record's mention of an entity (a trace's purchaser, an incident's suspect)."""
 
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="mentions")
@@ -71,7 +82,6 @@ class EntityMention(models.Model):
     fields = models.JSONField(default=dict, blank=True)
     score = models.FloatField(null=True, blank=True)
     reasons = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         indexes = [models.Index(fields=["content_type", "object_id"])]
@@ -108,6 +118,14 @@ class Edge(models.Model):
     )
     evidence_id = models.PositiveBigIntegerField(null=True, blank=True)
     evidence = GenericForeignKey("evidence_type", "evidence_id")
+    # The mentions the edge was drawn between: when resolution moves a mention to
+    # another entity (a merge, or a split after an undone judgement), its edges follow.
+    source_mention = models.ForeignKey(
+        EntityMention, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    target_mention = models.ForeignKey(
+        EntityMention, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     details = models.JSONField(default=dict, blank=True)
     first_seen = models.DateField(null=True, blank=True)
     last_seen = models.DateField(null=True, blank=True)
@@ -117,6 +135,7 @@ class Edge(models.Model):
         indexes = [
             models.Index(fields=["source", "target"]),
             models.Index(fields=["target", "source"]),
+            models.Index(fields=["evidence_type", "evidence_id"], name="edge_evidence"),
         ]
 
     def __str__(self) -> str:

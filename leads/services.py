@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 
 from leads.models import (
     Edge,
@@ -29,7 +29,7 @@ from leads.models import (
     MentionBlockingKey,
     ResolutionModel,
 )
-from leads.resolution.blocking import blocking_key_hashes, key_hashes
+from leads.resolution.blocking import blocking_key_hashes, key_hashes, partition_hashes
 from leads.resolution.clustering import cluster
 from leads.resolution.comparison import columns_of, compare
 from leads.resolution.engine import (
@@ -54,6 +54,9 @@ from leads.resolution.records import RECORD_COLUMNS, normalise
 
 FIREARM_RULE = 100
 DEALER_RULE = 200
+PLACE_RULE = 300
+# Kinds resolved by comparison (incidents and alerts are one record each).
+FULL_RUN_KINDS = (EntityKind.PERSON, EntityKind.FIREARM, EntityKind.DEALER, EntityKind.PLACE)
 SETTINGS = Settings()
 
 
@@ -65,6 +68,14 @@ def _label(kind: str, fields: dict[str, Any]) -> str:
         parts = (fields.get("manufacturer"), fields.get("caliber"), fields.get("serial"))
         return " ".join(str(part) for part in parts if part)[:200]
     return str(fields.get("name") or fields.get("ffl") or "")[:200]
+
+
+def _scoped(agency_id: int, rows: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Blocking keys made specific to the agency: lookups never meet another agency's."""
+    if not rows:
+        return rows
+    mixed = partition_hashes([value for _rule, value in rows], agency_id)
+    return [(rule, int(value)) for (rule, _), value in zip(rows, mixed.tolist(), strict=True)]
 
 
 def _blocking_rows(kind: str, fields: dict[str, Any]) -> list[tuple[int, int]]:
@@ -83,11 +94,14 @@ def _blocking_rows(kind: str, fields: dict[str, Any]) -> list[tuple[int, int]]:
         if not ffl:
             return []
         return [(DEALER_RULE, int(key_hashes(np.array([ffl], dtype=object))[0]))]
+    if kind == EntityKind.PLACE and fields.get("place"):
+        return [(PLACE_RULE, int(key_hashes(np.array([fields["place"]], dtype=object))[0]))]
     return []
 
 
 def mention_add(
     *,
+    agency: Any,
     kind: str,
     source_record: models.Model,
     role: str,
@@ -98,12 +112,14 @@ def mention_add(
     """Record a mention as its own entity and enqueue its resolution on commit.
 
     `source` and `reference` name the record for people ("trace", its trace number).
+    The mention, and every entity it may join, belong to `agency`.
     """
     content_type = ContentType.objects.get_for_model(source_record)
     key = f"{content_type.app_label}.{content_type.model}:{source_record.pk}:{role}"
     with transaction.atomic():
-        entity = Entity.objects.create(kind=kind, label=_label(kind, fields))
+        entity = Entity.objects.create(agency=agency, kind=kind, label=_label(kind, fields))
         mention = EntityMention.objects.create(
+            agency=agency,
             entity=entity,
             kind=kind,
             content_type=content_type,
@@ -116,7 +132,7 @@ def mention_add(
         )
         MentionBlockingKey.objects.bulk_create(
             MentionBlockingKey(mention=mention, rule=rule, key_hash=value)
-            for rule, value in _blocking_rows(kind, fields)
+            for rule, value in _scoped(agency.pk, _blocking_rows(kind, fields))
         )
         transaction.on_commit(lambda: _enqueue_resolution(mention.pk))
     return mention
@@ -124,19 +140,30 @@ def mention_add(
 
 @transaction.atomic
 def mentions_bulk_add(
-    *, kind: str, items: Sequence[tuple[models.Model, str, dict[str, Any]]]
+    *,
+    agency: Any,
+    kind: str,
+    items: Sequence[tuple[models.Model, str, dict[str, Any]]],
+    source: str = "",
+    references: Sequence[str] | None = None,
 ) -> list[EntityMention]:
-    """Add many mentions (source record, role, fields) at once, without resolving them:
-    for imports followed by a full run (`manage.py resolve`)."""
+    """Add many mentions (source record, role, fields) of one agency at once, without
+    resolving them: the caller enqueues their resolution (`mentions_resolve_enqueue`)
+    or runs a full resolution (`manage.py resolve`)."""
+    agency_id = agency if isinstance(agency, int) else agency.pk
     entities = Entity.objects.bulk_create(
-        [Entity(kind=kind, label=_label(kind, fields)) for _record, _role, fields in items],
+        [
+            Entity(agency_id=agency_id, kind=kind, label=_label(kind, fields))
+            for _record, _role, fields in items
+        ],
         batch_size=2000,
     )
     mentions = []
-    for entity, (record, role, fields) in zip(entities, items, strict=True):
+    for index, (entity, (record, role, fields)) in enumerate(zip(entities, items, strict=True)):
         content_type = ContentType.objects.get_for_model(record)
         mentions.append(
             EntityMention(
+                agency_id=agency_id,
                 entity=entity,
                 kind=kind,
                 content_type=content_type,
@@ -144,16 +171,17 @@ def mentions_bulk_add(
                 role=role,
                 key=f"{content_type.app_label}.{content_type.model}:{record.pk}:{role}",
                 fields=fields,
-                source=content_type.model,
-                reference=str(record.pk),
+                source=source or content_type.model,
+                reference=references[index] if references is not None else str(record.pk),
             )
         )
     mentions = EntityMention.objects.bulk_create(mentions, batch_size=2000)
-    if kind == EntityKind.PERSON:
+    if kind == EntityKind.PERSON and items:
         frame = normalise(pd.DataFrame([{**fields, "key": "m"} for _r, _role, fields in items]))
         rows = blocking_key_hashes(frame)
     else:
         rows = [_blocking_rows(kind, fields) for _r, _role, fields in items]
+    rows = [_scoped(agency_id, keys) for keys in rows]
     MentionBlockingKey.objects.bulk_create(
         (
             MentionBlockingKey(mention=mention, rule=rule, key_hash=value)
@@ -169,6 +197,20 @@ def _enqueue_resolution(mention_id: int) -> None:
     from leads.tasks import resolve_mention
 
     resolve_mention.apply_async((mention_id,), queue="resolution")
+
+
+def _follow_mentions(mention_ids: Sequence[int]) -> None:
+    """Point the edges drawn from or to these mentions at the mentions' entities now."""
+    if not mention_ids:
+        return
+    ids = list(mention_ids)
+    for side in ("source", "target"):
+        entity_now = EntityMention.objects.filter(pk=OuterRef(f"{side}_mention_id")).values(
+            "entity_id"
+        )[:1]
+        Edge.objects.filter(**{f"{side}_mention_id__in": ids}).exclude(
+            **{f"{side}_id": Subquery(entity_now)}
+        ).update(**{f"{side}_id": Subquery(entity_now)})
 
 
 def _person_frame(rows: Sequence[tuple[int, str, dict[str, Any], str]]) -> pd.DataFrame:
@@ -199,6 +241,7 @@ def _move(mention: EntityMention, entity_id: int, score: float, reasons: list[An
     mention.score = score
     mention.reasons = reasons
     mention.save(update_fields=["entity", "score", "reasons"])
+    _follow_mentions([mention.pk])
     if old != entity_id and not EntityMention.objects.filter(entity_id=old).exists():
         _retire({old: entity_id})
 
@@ -253,14 +296,15 @@ def mention_resolve(*, mention_id: int) -> str:
     if mention.kind == EntityKind.FIREARM:
         return _firearm_resolve(mention, others, different)
     entity = (
-        EntityMention.objects.filter(pk__in=others)
+        EntityMention.objects.filter(pk__in=others, agency_id=mention.agency_id)
         .exclude(entity_id__in=different)
         .values_list("entity_id", flat=True)
         .first()
     )
     if entity is None:
         return "new"
-    _move(mention, entity, 1.0, [{"field": "ffl", "level": "identical", "weight": 0}])
+    field = "ffl" if mention.kind == EntityKind.DEALER else "address"
+    _move(mention, entity, 1.0, [{"field": field, "level": "identical", "weight": 0}])
     return "link"
 
 
@@ -269,12 +313,12 @@ def _person_resolve(mention: EntityMention, others: list[int], different: set[in
     if stored is None:
         return "new"  # no trained model yet: the first full run will place it
     model = MatchModel.from_dict(stored.parameters)
-    rows = list(
-        EntityMention.objects.filter(pk__in=others).values_list(
-            "pk", "key", "fields", "content_type__model"
-        )
-    )
-    entity_of = dict(EntityMention.objects.filter(pk__in=others).values_list("pk", "entity_id"))
+    # The keys are agency-specific; the agency filter also rules out a hash collision.
+    same_agency = EntityMention.objects.filter(pk__in=others, agency_id=mention.agency_id)
+    rows = list(same_agency.values_list("pk", "key", "fields", "content_type__model"))
+    if not rows:
+        return "new"
+    entity_of = dict(same_agency.values_list("pk", "entity_id"))
     own = (mention.pk, mention.key, mention.fields, mention.content_type.model)
     columns = columns_of(normalise(_person_frame([own, *rows])))
     count = len(rows)
@@ -324,9 +368,9 @@ def _firearm_record(key: str, fields: dict[str, Any]) -> FirearmRecord:
 def _firearm_resolve(mention: EntityMention, others: list[int], different: set[int]) -> str:
     own = _firearm_record(mention.key, mention.fields)
     best: tuple[float, int, list[Any]] | None = None
-    for key, fields, entity in EntityMention.objects.filter(pk__in=others).values_list(
-        "key", "fields", "entity_id"
-    ):
+    for key, fields, entity in EntityMention.objects.filter(
+        pk__in=others, agency_id=mention.agency_id
+    ).values_list("key", "fields", "entity_id"):
         if entity in different:
             continue
         match = compare_firearms(own, _firearm_record(key, fields))
@@ -343,6 +387,9 @@ def _assign(kind: str, mention_ids: Sequence[int], labels: Sequence[int]) -> int
     """Give each cluster an entity, keeping the entity most of its mentions already had
     (so that links to entities stay stable), and delete entities left empty."""
     current = dict(EntityMention.objects.filter(pk__in=mention_ids).values_list("pk", "entity_id"))
+    agency_of = dict(
+        EntityMention.objects.filter(pk__in=mention_ids).values_list("pk", "agency_id")
+    )
     clusters: dict[int, list[int]] = {}
     for mention_id, label in zip(mention_ids, labels, strict=True):
         clusters.setdefault(label, []).append(mention_id)
@@ -353,7 +400,11 @@ def _assign(kind: str, mention_ids: Sequence[int], labels: Sequence[int]) -> int
         votes = Counter(current[member] for member in members)
         keep = next((entity for entity, _ in votes.most_common() if entity not in taken), None)
         if keep is None:
-            keep = Entity.objects.create(kind=kind, label=_label(kind, fields_of[members[0]])).pk
+            keep = Entity.objects.create(
+                agency_id=agency_of[members[0]],
+                kind=kind,
+                label=_label(kind, fields_of[members[0]]),
+            ).pk
         taken.add(keep)
         for member in members:
             target[member] = keep
@@ -362,6 +413,7 @@ def _assign(kind: str, mention_ids: Sequence[int], labels: Sequence[int]) -> int
     for mention in moved:
         mention.entity_id = target[mention.pk]
     EntityMention.objects.bulk_update(moved, ["entity"], batch_size=2000)
+    _follow_mentions(changed)
     emptied = set(current.values()) - taken
     successors: dict[int, int] = {}
     for mention_id, old in current.items():
@@ -383,14 +435,17 @@ def _pair_judgements(kind: str) -> list[PairJudgement]:
 @transaction.atomic
 def persons_resolve_all() -> dict[str, int]:
     """Re-resolve every person mention with a freshly trained model."""
-    rows = list(
-        EntityMention.objects.filter(kind=EntityKind.PERSON)
-        .order_by("pk")
-        .values_list("pk", "key", "fields", "content_type__model")
-    )
+    mentions = EntityMention.objects.filter(kind=EntityKind.PERSON).order_by("pk")
+    rows = list(mentions.values_list("pk", "key", "fields", "content_type__model"))
     if not rows:
         return {"mentions": 0, "entities": 0, "review": 0}
-    result = resolve_persons(_person_frame(rows), judgements=_pair_judgements(EntityKind.PERSON))
+    # One model for every agency, but pairs only within an agency.
+    agencies = np.fromiter(mentions.values_list("agency_id", flat=True), dtype=np.int64)
+    result = resolve_persons(
+        _person_frame(rows),
+        judgements=_pair_judgements(EntityKind.PERSON),
+        partitions=agencies,
+    )
     ResolutionModel.objects.create(
         parameters=result.model.to_dict(),
         mentions=len(rows),
@@ -418,6 +473,10 @@ def persons_resolve_all() -> dict[str, int]:
         batch_size=2000,
     )
     changed = _assign(EntityKind.PERSON, [pk for pk, *_ in rows], result.labels)
+    from leads.sources import same_person_edges_refresh
+
+    for agency_id in sorted(set(agencies.tolist())):
+        same_person_edges_refresh(agency_id)
     return {
         "mentions": len(rows),
         "entities": len(set(result.labels)),
@@ -430,18 +489,28 @@ def persons_resolve_all() -> dict[str, int]:
 def firearms_resolve_all() -> dict[str, int]:
     rows = list(
         EntityMention.objects.filter(kind=EntityKind.FIREARM)
-        .order_by("pk")
-        .values_list("pk", "key", "fields")
+        .order_by("agency_id", "pk")
+        .values_list("pk", "key", "fields", "agency_id")
     )
-    records = [_firearm_record(key, fields) for _pk, key, fields in rows]
     judged = _pair_judgements(EntityKind.FIREARM)
-    labels, matches = resolve_firearms(
-        records,
-        same=[(j.left, j.right) for j in judged if j.decision == SAME],
-        different=[(j.left, j.right) for j in judged if j.decision == DIFFERENT],
-    )
+    same = [(j.left, j.right) for j in judged if j.decision == SAME]
+    # Casings tied by ballistic matches (and a test-fire's gun) are one firearm.
+    from leads.sources import ballistic_same_pairs
+
+    same += ballistic_same_pairs()
+    different = [(j.left, j.right) for j in judged if j.decision == DIFFERENT]
+    labels: list[int] = []
+    matches = []
+    by_agency: dict[int, list[FirearmRecord]] = {}
+    for _pk, key, fields, agency_id in rows:
+        by_agency.setdefault(agency_id, []).append(_firearm_record(key, fields))
+    for records in by_agency.values():  # rows are ordered by agency: labels line up
+        found, agency_matches = resolve_firearms(records, same=same, different=different)
+        offset = max(labels, default=-1) + 1
+        labels += [offset + label for label in found]
+        matches += agency_matches
     changed = _assign(EntityKind.FIREARM, [pk for pk, *_ in rows], labels)
-    pk_of = {key: pk for pk, key, _fields in rows}
+    pk_of = {key: pk for pk, key, _fields, _agency in rows}
     for match in matches:
         EntityMention.objects.filter(pk=pk_of[match.right]).update(
             score=match.score,
@@ -455,14 +524,31 @@ def dealers_resolve_all() -> dict[str, int]:
     rows = list(
         EntityMention.objects.filter(kind=EntityKind.DEALER)
         .order_by("pk")
-        .values_list("pk", "fields")
+        .values_list("pk", "fields", "agency_id")
     )
-    keys: dict[str, int] = {}
+    keys: dict[tuple[int, str], int] = {}
     labels = []
-    for pk, fields in rows:
+    for pk, fields, agency_id in rows:
         ffl = normalise_ffl(fields.get("ffl")) or f"unknown:{pk}"
-        labels.append(keys.setdefault(ffl, len(keys)))
-    changed = _assign(EntityKind.DEALER, [pk for pk, _ in rows], labels)
+        labels.append(keys.setdefault((agency_id, ffl), len(keys)))
+    changed = _assign(EntityKind.DEALER, [pk for pk, _fields, _agency in rows], labels)
+    return {"mentions": len(rows), "entities": len(keys), "changed": changed}
+
+
+@transaction.atomic
+def places_resolve_all() -> dict[str, int]:
+    """Recovery places: the same normalised address within one agency is one place."""
+    rows = list(
+        EntityMention.objects.filter(kind=EntityKind.PLACE)
+        .order_by("pk")
+        .values_list("pk", "fields", "agency_id")
+    )
+    keys: dict[tuple[int, str], int] = {}
+    labels = [
+        keys.setdefault((agency_id, fields.get("place") or f"unknown:{pk}"), len(keys))
+        for pk, fields, agency_id in rows
+    ]
+    changed = _assign(EntityKind.PLACE, [pk for pk, _fields, _agency in rows], labels)
     return {"mentions": len(rows), "entities": len(keys), "changed": changed}
 
 
@@ -472,6 +558,7 @@ def kind_resolve_all(kind: str) -> dict[str, int]:
         EntityKind.PERSON: persons_resolve_all,
         EntityKind.FIREARM: firearms_resolve_all,
         EntityKind.DEALER: dealers_resolve_all,
+        EntityKind.PLACE: places_resolve_all,
     }
     return runs[EntityKind(kind)]()
 
@@ -494,14 +581,26 @@ def entities_recluster(entity_ids: Iterable[int]) -> int:
             decision=MatchCandidate.Decision.LINK, left_id__in=ids, right_id__in=ids
         ).values_list("left_id", "right_id", "probability")
     ]
+    same: list[tuple[int, int]] = []
     if kind == EntityKind.FIREARM:
+        from leads.sources import ballistic_same_pairs
+
         records = list(
             EntityMention.objects.filter(pk__in=ids).order_by("pk").values_list("key", "fields")
         )
         _labels, matches = resolve_firearms([_firearm_record(k, f) for k, f in records])
         key_pos = {key: index for index, (key, _f) in enumerate(records)}
         links += [(key_pos[m.left], key_pos[m.right], m.score) for m in matches]
-    same: list[tuple[int, int]] = []
+        # Casings tied by a ballistic match stay one (unknown) firearm.
+        same += [
+            (key_pos[a], key_pos[b])
+            for a, b in ballistic_same_pairs(
+                EntityMention.objects.filter(pk__in=ids, source="evidence").values_list(
+                    "object_id", flat=True
+                )
+            )
+            if a in key_pos and b in key_pos
+        ]
     different: list[tuple[int, int]] = []
     for left, right, decision in Judgement.objects.filter(
         left_id__in=ids, right_id__in=ids
@@ -522,6 +621,7 @@ def judgement_record(
         left=first, right=second, defaults={"decision": decision, "decided_by": user, "note": note}
     )
     entities_recluster(_current_entities(first.pk, second.pk))
+    _same_person_edges_refresh(first)
     return judgement
 
 
@@ -529,8 +629,26 @@ def judgement_record(
 def judgement_undo(*, judgement: Judgement) -> None:
     """Delete a judgement: the two mentions' entities are re-clustered without it."""
     entities = _current_entities(judgement.left_id, judgement.right_id)
+    left = judgement.left
     judgement.delete()
     entities_recluster(entities)
+    _same_person_edges_refresh(left)
+
+
+def _same_person_edges_refresh(mention: EntityMention) -> None:
+    """After a judgement: the review pairs shown as edges, and the agency's stored metrics."""
+    if mention.kind == EntityKind.PERSON:
+        from leads.sources import same_person_edges_refresh
+
+        same_person_edges_refresh(mention.agency_id)
+    graph_metrics_enqueue(mention.agency_id)
+
+
+def graph_metrics_enqueue(agency_id: int | None = None) -> None:
+    """Recompute the stored graph metrics in a worker once the transaction commits."""
+    from leads.tasks import graph_metrics
+
+    transaction.on_commit(lambda: graph_metrics.apply_async((agency_id,), queue="graph"))
 
 
 def _current_entities(*mention_ids: int) -> set[int]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
 
-from leads import services
+from leads import metrics, services, sources
 
 
 @shared_task(name="leads.resolve_mention", acks_late=True, soft_time_limit=110, time_limit=120)
@@ -13,9 +15,11 @@ def resolve_mention(mention_id: int) -> str:
     return services.mention_resolve(mention_id=mention_id)
 
 
-@shared_task(name="leads.resolve_all", acks_late=True, time_limit=3600)
+@shared_task(name="leads.resolve_all", acks_late=True, soft_time_limit=3500, time_limit=3600)
 def resolve_all(kind: str) -> dict[str, int]:
-    return services.kind_resolve_all(kind)
+    result = services.kind_resolve_all(kind)
+    services.graph_metrics_enqueue()
+    return result
 
 
 # --- Raising leads: queued after an import, a ballistic decision or a judgement commits. ---
@@ -79,3 +83,25 @@ def person_link_rule(agency_id: int, mention_ids: list[int]) -> dict[str, int]:
         return {}
     entities = EntityMention.objects.filter(pk__in=mention_ids).values_list("entity_id", flat=True)
     return leads_raise(person_link_findings(agency, entity_ids=list(entities)))
+
+
+@shared_task(name="leads.sources_sync", acks_late=True, soft_time_limit=3500, time_limit=3600)
+def sources_sync(agency_id: int) -> dict[str, Any]:
+    """Mentions and edges for the agency's new source records, resolved incrementally."""
+    result = sources.agency_sources_sync(agency_id=agency_id)
+    graph_metrics.apply_async((agency_id,), queue="graph")
+    # The rules again, now that the new records' people and guns are resolved.
+    rules_run.apply_async((agency_id,), queue=LEADS_QUEUE)
+    return result
+
+
+@shared_task(name="leads.ballistic_candidate", acks_late=True, soft_time_limit=590, time_limit=600)
+def ballistic_candidate(candidate_id: int) -> str:
+    """A ballistic candidate's decision: its edge and the casings' firearm entity."""
+    return sources.ballistic_candidate_apply(candidate_id=candidate_id)
+
+
+@shared_task(name="leads.graph_metrics", acks_late=True, soft_time_limit=3500, time_limit=3600)
+def graph_metrics(agency_id: int | None = None) -> dict[str, int]:
+    """Degree, centrality and community of every entity (of one agency, or all)."""
+    return metrics.graph_metrics_store(agency_id=agency_id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import pkgutil
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,14 +119,18 @@ def demo_is_loaded() -> bool:
 
 
 def demo_steps() -> list[Any]:
-    """Every installed app's demo module, in ORDER."""
+    """Every installed app's demo modules (`demo` and `demo_*`), in ORDER."""
     modules = []
     for config in apps.get_app_configs():
-        try:
-            modules.append(importlib.import_module(f"{config.name}.demo"))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.demo":
-                raise
+        path = getattr(config.module, "__path__", None)
+        if path is None:
+            continue
+        names = sorted(
+            info.name
+            for info in pkgutil.iter_modules(path)
+            if info.name == "demo" or info.name.startswith("demo_")
+        )
+        modules += [importlib.import_module(f"{config.name}.{name}") for name in names]
     return sorted(modules, key=lambda module: getattr(module, "ORDER", 100))
 
 

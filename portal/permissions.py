@@ -12,6 +12,7 @@
 | assign leads (triage, bulk assignment)   |           |    x    |     |     x      |       |
 | work a lead (status, outcome)            |     x     |    x    |     |     x      |       |
 | set the agency's lead-rule thresholds    |           |         |     |     x      |   x   |
+| judge proposed person matches (same / not)|           |    x    |     |     x      |       |
 
 Apps check these with `user_can(user, ACTION)` or the `role_required(ACTION)` decorator,
 so that the matrix lives in one place.
@@ -38,6 +39,7 @@ SET_INDEX_WEIGHTS = "set_index_weights"
 ASSIGN_LEADS = "assign_leads"
 WORK_LEADS = "work_leads"
 SET_LEAD_RULES = "set_lead_rules"
+REVIEW_PERSON_MATCHES = "review_person_matches"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ENTER_EVIDENCE: frozenset({Role.LAB}),
@@ -49,6 +51,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ASSIGN_LEADS: frozenset({Role.ANALYST, Role.SUPERVISOR}),
     WORK_LEADS: frozenset({Role.DETECTIVE, Role.ANALYST, Role.SUPERVISOR}),
     SET_LEAD_RULES: frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    REVIEW_PERSON_MATCHES: frozenset({Role.ANALYST, Role.SUPERVISOR}),
 }
 
 

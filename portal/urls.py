@@ -48,6 +48,7 @@ urlpatterns = [
     path("api/v1/", include("portal.incidents.api.urls")),
     path("traces/", include("tracing.urls")),
     path("", include("leads.urls")),
+    path("entities/", include("leads.entity_urls")),
     path("api/v1/", include("portal.api.urls")),
     path("api/v1/", include("tracing.api.urls")),
     path("api/v1/", include("leads.api.urls")),

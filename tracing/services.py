@@ -50,6 +50,7 @@ from tracing.models import CaliberAlias, ManufacturerAlias, SerialRule, TraceCha
 from tracing.normalise import Normaliser
 from tracing.normalise import SerialRule as SerialRuleValue
 from tracing.selectors import traces_changed
+from tracing.signals import traces_imported
 
 MAX_REPORTED_ERRORS = 5000
 ADVISORY_LOCK_SPACE = 3  # the tracing app's namespace of PostgreSQL advisory locks
@@ -169,6 +170,7 @@ def trace_import(
     transaction.on_commit(traces_changed)
     total = counts.rows_read + WRITE_STEPS
     report_progress(total, total)
+    traces_imported.send(sender=trace_import, agency_id=agency.pk)
     return {**counts.as_dict(), "profile": column_profile.name}
 
 

@@ -4,5 +4,6 @@ from leads.api import views
 
 router = DefaultRouter()
 router.register("leads", views.LeadViewSet, basename="lead")
+router.register("entities", views.EntityViewSet, basename="entity")
 
 urlpatterns = router.urls

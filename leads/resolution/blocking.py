@@ -84,6 +84,19 @@ def key_hashes(keys: pd.Series | np.ndarray) -> np.ndarray:
     return pd.util.hash_array(values).astype(np.int64)
 
 
+# An odd multiplier: for one partition, hash -> scoped hash is a bijection on 64 bits.
+_PARTITION_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+
+
+def partition_hashes(hashes: np.ndarray | list[int], partition: int) -> np.ndarray:
+    """Key hashes made specific to one partition (an agency): the stored blocking-key
+    index then only meets mentions of the same partition, with no extra column."""
+    values = np.asarray(hashes, dtype=np.int64).view(np.uint64)
+    with np.errstate(over="ignore"):
+        mixed = values * _PARTITION_MULTIPLIER + np.uint64(partition)
+    return mixed.view(np.int64)
+
+
 def _rule_codes(work: pd.DataFrame, rule: BlockingRule, cache: dict[str, np.ndarray]) -> np.ndarray:
     """An integer key per record for the rule (-1 where a part is unknown).
 
@@ -113,12 +126,19 @@ def candidate_pairs(
     *,
     link_only: bool = False,
     max_block_size: int = 400,
+    partitions: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (i, j), i < j, of row positions sharing a key under any rule (deduplicated).
 
-    With `link_only`, only pairs whose `source` differs are kept.
+    With `link_only`, only pairs whose `source` differs are kept. With
+    `partitions` (one integer per record, e.g. its agency), every rule's key
+    includes the partition: records of different partitions are never paired,
+    and a block's size is counted within its partition.
     """
     work = pd.concat([frame, derived_columns(frame)], axis=1)
+    if partitions is not None:
+        work["partition"] = np.asarray(partitions).astype(str)
+        rules = tuple(BlockingRule(rule.name, ("partition", *rule.columns)) for rule in rules)
     sources = pd.factorize(work["source"])[0]
     count = len(work)
     cache: dict[str, np.ndarray] = {}

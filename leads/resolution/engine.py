@@ -136,17 +136,25 @@ def resolve_persons(
     settings: Settings | None = None,
     link_only: bool = False,
     model: MatchModel | None = None,
+    partitions: np.ndarray | None = None,
 ) -> Resolution:
     """Resolve person mentions into entities.
 
     `records` are PersonRecords or a DataFrame with their columns. With
     `link_only`, mentions of the same `source` are never compared (each source
     is known to be free of duplicates). A trained `model` may be passed to skip
-    training (incremental runs reuse the last full run's model).
+    training (incremental runs reuse the last full run's model). With
+    `partitions` (one agency id per record), only records of one partition are
+    ever paired; the model is still trained on all of them.
     """
     with _collector_paused():
         return _resolve(
-            records, judgements=judgements, settings=settings, link_only=link_only, model=model
+            records,
+            judgements=judgements,
+            settings=settings,
+            link_only=link_only,
+            model=model,
+            partitions=partitions,
         )
 
 
@@ -157,6 +165,7 @@ def _resolve(
     settings: Settings | None = None,
     link_only: bool = False,
     model: MatchModel | None = None,
+    partitions: np.ndarray | None = None,
 ) -> Resolution:
     settings = settings or Settings()
     raw = records if isinstance(records, pd.DataFrame) else records_to_frame(records)
@@ -167,7 +176,11 @@ def _resolve(
     sources = pd.factorize(frame["source"])[0]
 
     left, right = candidate_pairs(
-        frame, settings.rules, link_only=link_only, max_block_size=settings.max_block_size
+        frame,
+        settings.rules,
+        link_only=link_only,
+        max_block_size=settings.max_block_size,
+        partitions=partitions,
     )
     judged = [
         (position[j.left], position[j.right], j.decision)

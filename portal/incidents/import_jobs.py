@@ -27,6 +27,8 @@ from portal.incidents.importers import (
     read_rows,
 )
 from portal.incidents.linking import Scope, link_alerts
+from portal.incidents.models import AlertIncidentLink
+from portal.incidents.signals import incident_records_saved
 from portal.jobs import JobFailed, Progress
 from portal.models import Agency, Job, SourceFile
 from portal.tabular import Row, RowError, TableError
@@ -269,6 +271,7 @@ def link_job(job: Job, progress: Progress) -> dict[str, Any]:
         date_to=dt.date.fromisoformat(job.params["date_to"]),
     )
     report = link_alerts(scope)
+    incident_records_saved.send(sender=AlertIncidentLink, agency_id=job.agency_id)
     progress(1, 1)
     return report.as_dict()
 

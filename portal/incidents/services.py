@@ -27,6 +27,7 @@ from portal.incidents.models import (
     ShotSpotterAlert,
     rounding_uncertainty_m,
 )
+from portal.incidents.signals import incident_records_saved
 from portal.models import Agency, Job, SourceFile, User
 from portal.tabular import row_hash
 
@@ -262,6 +263,7 @@ def incidents_save(
         **person_counts,
     }
     dates.update(incident.occurred_date for incident in [*to_create, *to_update])
+    incident_records_saved.send(sender=Incident, agency_id=agency.pk)
     return counts, dates
 
 
@@ -318,6 +320,7 @@ def persons_file_save(
     pairs = [(incidents[p.incident_number], p) for p in persons]
     with transaction.atomic():
         counts = persons_save(persons=pairs, source_file=source_file)
+        incident_records_saved.send(sender=IncidentPerson, agency_id=agency.pk)
     counts["persons_unchanged"] = len(persons) - counts["persons_created"]
     return counts, []
 

@@ -224,10 +224,11 @@ def test_the_resolved_person_groups_spellings_and_joins_the_name_keyed_lead(
     lead = Lead.objects.get()
     assert lead.records.filter(role="trace").count() == 2
     # Person resolution puts the three purchaser mentions in one entity.
-    person = Entity.objects.create(kind=EntityKind.PERSON, label="ROE, RAY")
+    person = Entity.objects.create(agency=agency_a, kind=EntityKind.PERSON, label="ROE, RAY")
     content_type = ContentType.objects.get_for_model(PersonMention)
     for mention in PersonMention.objects.filter(role="purchaser"):
         EntityMention.objects.create(
+            agency=agency_a,
             entity=person,
             kind=EntityKind.PERSON,
             content_type=content_type,
@@ -320,6 +321,7 @@ def test_an_alert_cluster_with_recovered_casings_raises_a_lead(agency_a: Any) ->
 def _mention(entity: Entity, record: Any, role: str) -> EntityMention:
     content_type = ContentType.objects.get_for_model(record)
     return EntityMention.objects.create(
+        agency=entity.agency,
         entity=entity,
         kind=EntityKind.PERSON,
         content_type=content_type,
@@ -337,7 +339,9 @@ def test_a_person_in_a_trace_and_an_incident_raises_a_person_link_lead(
     suspect = IncidentPersonFactory(
         agency=agency_a, role="suspect", last_name="ROE", first_name="RAY"
     )
-    person, other = (Entity.objects.create(kind=EntityKind.PERSON) for _ in range(2))
+    person, other = (
+        Entity.objects.create(agency=agency_a, kind=EntityKind.PERSON) for _ in range(2)
+    )
     left = _mention(person, purchaser, "purchaser")
     right = _mention(other, suspect, "suspect")
     assert person_link_findings(agency_a) == []  # two people, so far

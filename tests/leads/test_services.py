@@ -59,9 +59,12 @@ SMITHS = [
 def people(agency_a: Any) -> dict[str, EntityMention]:
     left, right, _truth = linked_sets(150, seed=4)
     services.mentions_bulk_add(
-        kind=EntityKind.PERSON, items=person_items(agency_a, pd.concat([left, right]))
+        agency=agency_a,
+        kind=EntityKind.PERSON,
+        items=person_items(agency_a, pd.concat([left, right])),
     )
     smiths = services.mentions_bulk_add(
+        agency=agency_a,
         kind=EntityKind.PERSON,
         items=[
             (agency_a, role, fields)
@@ -102,9 +105,12 @@ def test_full_run_resolves_people_and_keeps_reasons(
 def test_not_the_same_splits_is_respected_by_reruns_and_undo_merges(
     people: dict[str, EntityMention], owner: Any
 ) -> None:
-    edge_target = Entity.objects.create(kind=EntityKind.FIREARM, label="gun")
+    edge_target = Entity.objects.create(agency=owner.agency, kind=EntityKind.FIREARM, label="gun")
     Edge.objects.create(
-        source_id=entity_of(people["suspect"]), target=edge_target, kind="possessed"
+        source_id=entity_of(people["suspect"]),
+        source_mention=people["suspect"],
+        target=edge_target,
+        kind="possessed",
     )
     judgement = services.judgement_record(
         left=people["purchaser"],
@@ -115,9 +121,9 @@ def test_not_the_same_splits_is_respected_by_reruns_and_undo_merges(
     assert entity_of(people["purchaser"]) != entity_of(people["suspect"])
     services.persons_resolve_all()
     assert entity_of(people["purchaser"]) != entity_of(people["suspect"])
-    # The gun's edge still points at an entity holding one of the mentions.
+    # The gun's edge followed the suspect's mention to its own entity.
     edge = Edge.objects.get(target=edge_target)
-    assert EntityMention.objects.filter(entity_id=edge.source_id).exists()
+    assert edge.source_id == entity_of(people["suspect"])
     services.judgement_undo(judgement=judgement)
     assert entity_of(people["purchaser"]) == entity_of(people["suspect"])
 
@@ -154,15 +160,21 @@ def test_new_mention_is_resolved_by_a_real_worker(
 ) -> None:
     left, right, _truth = linked_sets(150, seed=4)
     services.mentions_bulk_add(
-        kind=EntityKind.PERSON, items=person_items(agency_a, pd.concat([left, right]))
+        agency=agency_a,
+        kind=EntityKind.PERSON,
+        items=person_items(agency_a, pd.concat([left, right])),
     )
     first = services.mentions_bulk_add(
-        kind=EntityKind.PERSON, items=[(agency_a, "purchaser", SMITHS[0])]
+        agency=agency_a, kind=EntityKind.PERSON, items=[(agency_a, "purchaser", SMITHS[0])]
     )[0]
     services.persons_resolve_all()
     with transaction.atomic():
         newcomer = services.mention_add(
-            kind=EntityKind.PERSON, source_record=agency_b, role="suspect", fields=SMITHS[2]
+            agency=agency_a,
+            kind=EntityKind.PERSON,
+            source_record=agency_b,
+            role="suspect",
+            fields=SMITHS[2],
         )
     wait_until(lambda: entity_of(newcomer) == entity_of(first))
     newcomer.refresh_from_db()
@@ -175,6 +187,7 @@ def test_firearms_with_a_serial_typo_resolve_in_a_full_run_and_incrementally(
     agency_a: Any, owner: Any
 ) -> None:
     guns = services.mentions_bulk_add(
+        agency=agency_a,
         kind=EntityKind.FIREARM,
         items=[
             (
@@ -194,6 +207,7 @@ def test_firearms_with_a_serial_typo_resolve_in_a_full_run_and_incrementally(
     assert entity_of(guns[0]) == entity_of(guns[1])
     assert entity_of(guns[2]) != entity_of(guns[0])
     late = services.mention_add(
+        agency=agency_a,
         kind=EntityKind.FIREARM,
         source_record=agency_a,
         role="test-fire",
@@ -212,6 +226,7 @@ def test_firearms_with_a_serial_typo_resolve_in_a_full_run_and_incrementally(
 @pytest.mark.django_db
 def test_dealers_resolve_by_ffl_number(agency_a: Any) -> None:
     dealers = services.mentions_bulk_add(
+        agency=agency_a,
         kind=EntityKind.DEALER,
         items=[
             (agency_a, "seller-1", {"ffl": "9-33-012-01-5K-12345", "name": "Gun Shop"}),

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contenttypes', '0002_remove_content_type_name'),
-        ('leads', '0001_initial'),
+        ('leads', '0002_entity_agency'),
         ('portal', '0004_security_session_version_lockout'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

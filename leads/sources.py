@@ -1,0 +1,847 @@
+"""Mentions and edges from the source records: traces, incidents, alerts, ballistic evidence.
+
+The source apps know nothing of leads/: their imports send a signal (see
+leads/receivers.py) and a task on the "resolution" queue calls
+`agency_sources_sync`, which finds the agency's source records that have no
+mention yet (an anti-join on the mention index, so a re-run or a redelivered
+task adds nothing twice), adds their mentions in bulk, draws the edges those
+records evidence, and resolves the new mentions incrementally. Mentions of
+source records that were deleted (a re-imported trace rewrites its persons) go
+with their edges.
+
+Everything here works within one agency: its records, its entities.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.db.models import Exists, OuterRef, Q
+
+from ballistics.choices import Decision, EvidenceKind
+from ballistics.models import Candidate, Evidence
+from leads import services
+from leads.models import (
+    Edge,
+    EdgeKind,
+    Entity,
+    EntityKind,
+    EntityMention,
+    Judgement,
+    MatchCandidate,
+)
+from portal.incidents.models import AlertIncidentLink, Incident, IncidentPerson, ShotSpotterAlert
+from tracing.models import Dealer, Firearm, PersonMention, Purchase, Trace
+
+# Above this many new mentions of a kind, one full run of the kind is cheaper than
+# resolving each mention on its own (about 80 ms each against a million).
+FULL_RUN_ABOVE = 2000
+BALLISTIC_MATCH_DECISIONS = (Decision.POTENTIAL_LEAD, Decision.CONFIRMED)
+PLACE_ROLE = "recovery place"
+_SERIAL_IN_TEXT = re.compile(r"(?:S/?N|SERIAL(?:\s+NO\.?|\s+NUMBER)?)[\s:#]*([A-Z0-9-]{3,})", re.I)
+
+
+def _content_type(model: type[models.Model]) -> ContentType:
+    return ContentType.objects.get_for_model(model)
+
+
+def _without_mention(queryset: models.QuerySet[Any], role: str | None = None) -> Any:
+    """The records of `queryset` that no mention of theirs points at yet."""
+    mentions = EntityMention.objects.filter(
+        content_type=_content_type(queryset.model), object_id=OuterRef("pk")
+    )
+    if role is not None:
+        mentions = mentions.filter(role=role)
+    return queryset.filter(~Exists(mentions))
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if value is not None else ""
+
+
+def serial_from_description(text: str) -> str:
+    """The serial written in a test-fire's firearm description ("Glock 19, S/N ABC123")."""
+    found = _SERIAL_IN_TEXT.search(text or "")
+    return found.group(1) if found else ""
+
+
+# ---- mentions ----
+
+
+def _trace_persons(agency_id: int) -> list[EntityMention]:
+    rows = list(
+        _without_mention(PersonMention.objects.filter(agency_id=agency_id))
+        .values(
+            "pk",
+            "role",
+            "first_name",
+            "middle_name",
+            "last_name",
+            "dob",
+            "dob_as_written",
+            "sex",
+            "address",
+            "city",
+            "state",
+            "zip_code",
+            "trace__trace_number",
+        )
+        .order_by("pk")
+    )
+    items = [
+        (
+            PersonMention(pk=row["pk"]),
+            row["role"],
+            {
+                "first_name": row["first_name"],
+                "middle_name": row["middle_name"],
+                "last_name": row["last_name"],
+                "date_of_birth": _iso(row["dob"]) or row["dob_as_written"],
+                "sex": row["sex"],
+                "street": row["address"],
+                "city": row["city"],
+                "state": row["state"],
+                "zip_code": row["zip_code"],
+            },
+        )
+        for row in rows
+    ]
+    return services.mentions_bulk_add(
+        agency=agency_id,
+        kind=EntityKind.PERSON,
+        items=items,
+        source="trace",
+        references=[row["trace__trace_number"] for row in rows],
+    )
+
+
+def _incident_persons(agency_id: int) -> list[EntityMention]:
+    rows = list(
+        _without_mention(IncidentPerson.objects.filter(agency_id=agency_id))
+        .values(
+            "pk",
+            "role",
+            "first_name",
+            "middle_name",
+            "last_name",
+            "dob",
+            "age",
+            "sex",
+            "address",
+            "city",
+            "state",
+            "zip_code",
+            "incident__incident_number",
+            "incident__occurred_date",
+        )
+        .order_by("pk")
+    )
+    items = []
+    for row in rows:
+        fields: dict[str, Any] = {
+            "first_name": row["first_name"],
+            "middle_name": row["middle_name"],
+            "last_name": row["last_name"],
+            "date_of_birth": _iso(row["dob"]),
+            "sex": row["sex"],
+            "street": row["address"],
+            "city": row["city"],
+            "state": row["state"],
+            "zip_code": row["zip_code"],
+        }
+        if row["age"] is not None:
+            fields.update(age=row["age"], age_on=_iso(row["incident__occurred_date"]))
+        items.append((IncidentPerson(pk=row["pk"]), row["role"], fields))
+    return services.mentions_bulk_add(
+        agency=agency_id,
+        kind=EntityKind.PERSON,
+        items=items,
+        source="incident",
+        references=[row["incident__incident_number"] for row in rows],
+    )
+
+
+def _firearms(agency_id: int) -> list[EntityMention]:
+    rows = list(
+        _without_mention(Firearm.objects.filter(agency_id=agency_id))
+        .values(
+            "pk",
+            "serial_as_written",
+            "serial_normalised",
+            "obliterated",
+            "manufacturer",
+            "model",
+            "caliber",
+        )
+        .order_by("pk")
+    )
+    items = [
+        (
+            Firearm(pk=row["pk"]),
+            "firearm",
+            {
+                "serial": row["serial_normalised"],
+                "manufacturer": row["manufacturer"],
+                "model": row["model"],
+                "caliber": row["caliber"],
+                "obliterated": row["obliterated"],
+            },
+        )
+        for row in rows
+    ]
+    return services.mentions_bulk_add(
+        agency=agency_id,
+        kind=EntityKind.FIREARM,
+        items=items,
+        source="firearm",
+        references=[row["serial_as_written"] or "(no serial)" for row in rows],
+    )
+
+
+def _dealer_role(agency_id: int) -> str:
+    # Dealers are shared reference data: each agency has its own mention of one.
+    return f"dealer of agency {agency_id}"
+
+
+def _dealers(agency_id: int) -> list[EntityMention]:
+    role = _dealer_role(agency_id)
+    used = Purchase.objects.filter(agency_id=agency_id, dealer_id__isnull=False).values("dealer_id")
+    rows = list(
+        _without_mention(Dealer.objects.filter(pk__in=used), role=role)
+        .values("pk", "ffl_number", "business_name", "license_name")
+        .order_by("pk")
+    )
+    items = [
+        (
+            Dealer(pk=row["pk"]),
+            role,
+            {"ffl": row["ffl_number"], "name": row["business_name"] or row["license_name"]},
+        )
+        for row in rows
+    ]
+    return services.mentions_bulk_add(
+        agency=agency_id,
+        kind=EntityKind.DEALER,
+        items=items,
+        source="dealer",
+        references=[row["ffl_number"] for row in rows],
+    )
+
+
+def _incidents(agency_id: int) -> list[EntityMention]:
+    rows = list(
+        _without_mention(Incident.objects.filter(agency_id=agency_id))
+        .values("pk", "incident_number", "offense", "occurred_date", "address")
+        .order_by("pk")
+    )
+    items = [
+        (
+            Incident(pk=row["pk"]),
+            "incident",
+            {
+                "name": f"Incident {row['incident_number']}",
+                "offense": row["offense"],
+                "date": _iso(row["occurred_date"]),
+                "address": row["address"],
+            },
+        )
+        for row in rows
+    ]
+    return services.mentions_bulk_add(
+        agency=agency_id,
+        kind=EntityKind.INCIDENT,
+        items=items,
+        source="incident",
+        references=[row["incident_number"] for row in rows],
+    )
+
+
+def _alerts(agency_id: int) -> list[EntityMention]:
+    # Only alerts linked to an incident become graph nodes (most alerts are not).
+    linked = AlertIncidentLink.objects.filter(agency_id=agency_id).values("alert_id")
+    rows = list(
+        _without_mention(ShotSpotterAlert.objects.filter(agency_id=agency_id, pk__in=linked))
+        .values("pk", "source_id", "fired_date", "alert_type", "rounds")
+        .order_by("pk")
+    )
+    items = [
+        (
+            ShotSpotterAlert(pk=row["pk"]),
+            "alert",
+            {
+                "name": f"Alert {row['source_id']}",
+                "date": _iso(row["fired_date"]),
+                "type": row["alert_type"],
+                "rounds": row["rounds"],
+            },
+        )
+        for row in rows
+    ]
+    return services.mentions_bulk_add(
+        agency=agency_id,
+        kind=EntityKind.ALERT,
+        items=items,
+        source="alert",
+        references=[row["source_id"] for row in rows],
+    )
+
+
+def _evidence(agency_id: int) -> list[EntityMention]:
+    """Casings and test-fires as firearm mentions: casings tied by ballistic matches become
+    one unknown firearm, which a test-fire (and through its serial, a traced gun) joins."""
+    rows = list(
+        _without_mention(Evidence.objects.filter(agency_id=agency_id))
+        .values("pk", "exhibit_number", "kind", "caliber", "firearm_description")
+        .order_by("pk")
+    )
+    items = []
+    for row in rows:
+        test_fire = row["kind"] == EvidenceKind.TEST_FIRE
+        fields = {
+            "caliber": row["caliber"],
+            "exhibit": row["exhibit_number"],
+            "evidence_kind": row["kind"],
+        }
+        if test_fire:
+            fields.update(
+                serial=serial_from_description(row["firearm_description"]),
+                description=row["firearm_description"],
+            )
+        items.append((Evidence(pk=row["pk"]), "test-fire" if test_fire else "casing", fields))
+    return services.mentions_bulk_add(
+        agency=agency_id,
+        kind=EntityKind.FIREARM,
+        items=items,
+        source="evidence",
+        references=[row["exhibit_number"] for row in rows],
+    )
+
+
+def place_key(address: str, city: str, state: str) -> str:
+    """One spelling of a recovery address (upper case, single spaces)."""
+    text = " ".join(part for part in (address, city, state) if part)
+    return re.sub(r"\s+", " ", re.sub(r"[^A-Z0-9 ]", " ", text.upper())).strip()
+
+
+def _places(agency_id: int) -> list[EntityMention]:
+    rows = list(
+        _without_mention(
+            Trace.objects.filter(agency_id=agency_id).exclude(recovery_address=""),
+            role=PLACE_ROLE,
+        )
+        .values("pk", "recovery_address", "recovery_city", "recovery_state", "trace_number")
+        .order_by("pk")
+    )
+    items = [
+        (
+            Trace(pk=row["pk"]),
+            PLACE_ROLE,
+            {
+                "name": place_key(row["recovery_address"], row["recovery_city"], ""),
+                "place": place_key(
+                    row["recovery_address"], row["recovery_city"], row["recovery_state"]
+                ),
+            },
+        )
+        for row in rows
+    ]
+    return services.mentions_bulk_add(
+        agency=agency_id,
+        kind=EntityKind.PLACE,
+        items=items,
+        source="trace",
+        references=[row["trace_number"] for row in rows],
+    )
+
+
+SOURCE_MODELS: list[type[models.Model]] = [
+    PersonMention,
+    IncidentPerson,
+    Firearm,
+    Dealer,
+    Incident,
+    ShotSpotterAlert,
+    Evidence,
+    Trace,
+]
+
+
+def _orphans_remove(agency_id: int) -> int:
+    """Mentions (and edges) of source records that are gone; edges whose evidence is gone.
+
+    NOT EXISTS (an anti-join on the primary key), never NOT IN over a whole table.
+    """
+    removed = 0
+    for model in SOURCE_MODELS:
+        record = model._default_manager.filter(pk=OuterRef("object_id"))
+        removed += (
+            EntityMention.objects.filter(agency_id=agency_id, content_type=_content_type(model))
+            .filter(~Exists(record))
+            .delete()[0]
+        )
+    for model in (Purchase, Trace, IncidentPerson, AlertIncidentLink, Evidence, Candidate):
+        evidence = model._default_manager.filter(pk=OuterRef("evidence_id"))
+        Edge.objects.filter(source__agency_id=agency_id, evidence_type=_content_type(model)).filter(
+            ~Exists(evidence)
+        ).delete()
+    Entity.objects.filter(agency_id=agency_id).filter(
+        ~Exists(EntityMention.objects.filter(entity_id=OuterRef("pk")))
+    ).delete()
+    return removed
+
+
+# ---- edges ----
+
+
+def _mentions_of(model: type[models.Model], ids: Iterable[int], role: str | None = None) -> Any:
+    """{record id: (mention id, entity id)} for the records' mentions."""
+    query = EntityMention.objects.filter(content_type=_content_type(model), object_id__in=ids)
+    if role is not None:
+        query = query.filter(role=role)
+    return {
+        object_id: (mention, entity)
+        for object_id, mention, entity in query.values_list("object_id", "pk", "entity_id")
+    }
+
+
+def _without_edge(queryset: models.QuerySet[Any], kind: str) -> Any:
+    edges = Edge.objects.filter(
+        kind=kind, evidence_type=_content_type(queryset.model), evidence_id=OuterRef("pk")
+    )
+    return queryset.filter(~Exists(edges))
+
+
+def _edge(
+    kind: str,
+    source: tuple[int, int],
+    target: tuple[int, int],
+    evidence: models.Model,
+    *,
+    role: str = "",
+    seen: Any = None,
+    details: dict[str, Any] | None = None,
+) -> Edge:
+    return Edge(
+        kind=kind,
+        source_mention_id=source[0],
+        source_id=source[1],
+        target_mention_id=target[0],
+        target_id=target[1],
+        role=role,
+        evidence_type=_content_type(type(evidence)),
+        evidence_id=evidence.pk,
+        first_seen=seen,
+        last_seen=seen,
+        details=details or {},
+    )
+
+
+def _trace_edges(agency_id: int) -> list[Edge]:
+    edges: list[Edge] = []
+    purchases = list(
+        _without_edge(Purchase.objects.filter(agency_id=agency_id), EdgeKind.SOLD_BY).values_list(
+            "pk", "trace__firearm_id", "purchaser_id", "dealer_id", "purchase_date"
+        )
+    )
+    bought = set(
+        _without_edge(Purchase.objects.filter(agency_id=agency_id), EdgeKind.PURCHASED).values_list(
+            "pk", flat=True
+        )
+    )
+    sold = {pk for pk, *_ in purchases}
+    rows = list(
+        Purchase.objects.filter(pk__in=sold | bought).values_list(
+            "pk", "trace__firearm_id", "purchaser_id", "dealer_id", "purchase_date"
+        )
+    )
+    guns = _mentions_of(Firearm, {row[1] for row in rows})
+    persons = _mentions_of(PersonMention, {row[2] for row in rows if row[2]})
+    dealers = _mentions_of(Dealer, {row[3] for row in rows if row[3]}, _dealer_role(agency_id))
+    for pk, gun, purchaser, dealer, bought_on in rows:
+        evidence = Purchase(pk=pk)
+        if pk in bought and purchaser in persons and gun in guns:
+            edges.append(
+                _edge(EdgeKind.PURCHASED, persons[purchaser], guns[gun], evidence, seen=bought_on)
+            )
+        if pk in sold and dealer in dealers and gun in guns:
+            edges.append(
+                _edge(EdgeKind.SOLD_BY, guns[gun], dealers[dealer], evidence, seen=bought_on)
+            )
+    traces = list(
+        _without_edge(Trace.objects.filter(agency_id=agency_id), EdgeKind.RECOVERED_IN).values_list(
+            "pk", "firearm_id", "recovery_date", "agency_case_number"
+        )
+    )
+    possessed = list(
+        _without_edge(Trace.objects.filter(agency_id=agency_id), EdgeKind.POSSESSED)
+        .filter(mentions__role="possessor")
+        .values_list("pk", "firearm_id", "recovery_date", "mentions__pk")
+    )
+    guns = _mentions_of(Firearm, {row[1] for row in traces} | {row[1] for row in possessed})
+    possessors = _mentions_of(PersonMention, {row[3] for row in possessed})
+    for pk, gun, recovered_on, person in possessed:
+        if gun in guns and person in possessors:
+            edges.append(
+                _edge(
+                    EdgeKind.POSSESSED,
+                    possessors[person],
+                    guns[gun],
+                    Trace(pk=pk),
+                    seen=recovered_on,
+                )
+            )
+    # Recovered in: the incident whose number is the trace's case number, else the place.
+    cases = {number for *_, number in traces if number}
+    incident_of = dict(
+        Incident.objects.filter(agency_id=agency_id, incident_number__in=cases).values_list(
+            "incident_number", "pk"
+        )
+    )
+    incidents = _mentions_of(Incident, incident_of.values())
+    places = _mentions_of(Trace, {row[0] for row in traces}, PLACE_ROLE)
+    for pk, gun, recovered_on, number in traces:
+        incident = incident_of.get(number)
+        target = incidents.get(incident) if incident else places.get(pk)
+        if gun in guns and target is not None:
+            edges.append(
+                _edge(EdgeKind.RECOVERED_IN, guns[gun], target, Trace(pk=pk), seen=recovered_on)
+            )
+    return edges
+
+
+def _incident_edges(agency_id: int) -> list[Edge]:
+    edges: list[Edge] = []
+    involved = list(
+        _without_edge(
+            IncidentPerson.objects.filter(agency_id=agency_id), EdgeKind.INVOLVED_IN
+        ).values_list("pk", "incident_id", "role", "incident__occurred_date")
+    )
+    persons = _mentions_of(IncidentPerson, {row[0] for row in involved})
+    links = list(
+        _without_edge(
+            AlertIncidentLink.objects.filter(agency_id=agency_id), EdgeKind.ALERT_LINKED
+        ).values_list("pk", "alert_id", "incident_id", "alert__fired_date", "distance_m")
+    )
+    evidence = list(
+        _without_edge(
+            Evidence.objects.filter(agency_id=agency_id, incident__isnull=False),
+            EdgeKind.CASING_FROM,
+        ).values_list("pk", "incident_id", "kind", "incident__occurred_date")
+    )
+    incidents = _mentions_of(
+        Incident,
+        {row[1] for row in involved} | {row[2] for row in links} | {row[1] for row in evidence},
+    )
+    alerts = _mentions_of(ShotSpotterAlert, {row[1] for row in links})
+    casings = _mentions_of(Evidence, {row[0] for row in evidence})
+    for pk, incident, role, occurred in involved:
+        if pk in persons and incident in incidents:
+            edges.append(
+                _edge(
+                    EdgeKind.INVOLVED_IN,
+                    persons[pk],
+                    incidents[incident],
+                    IncidentPerson(pk=pk),
+                    role=role,
+                    seen=occurred,
+                )
+            )
+    for pk, alert, incident, fired, distance in links:
+        if alert in alerts and incident in incidents:
+            edges.append(
+                _edge(
+                    EdgeKind.ALERT_LINKED,
+                    alerts[alert],
+                    incidents[incident],
+                    AlertIncidentLink(pk=pk),
+                    seen=fired,
+                    details={"distance_m": round(distance)},
+                )
+            )
+    for pk, incident, kind, occurred in evidence:
+        if pk in casings and incident in incidents:
+            # A test-fire's incident is where its gun was recovered.
+            edge_kind = (
+                EdgeKind.RECOVERED_IN if kind == EvidenceKind.TEST_FIRE else EdgeKind.CASING_FROM
+            )
+            edges.append(
+                _edge(edge_kind, casings[pk], incidents[incident], Evidence(pk=pk), seen=occurred)
+            )
+    return edges
+
+
+def _ballistic_edges(agency_id: int) -> list[Edge]:
+    """A ballistic match links the two shootings (or, without incidents, the two casings)."""
+    rows = list(
+        _without_edge(
+            Candidate.objects.filter(agency_id=agency_id, decision__in=BALLISTIC_MATCH_DECISIONS),
+            EdgeKind.BALLISTIC_MATCH,
+        ).values_list(
+            "pk",
+            "query__evidence_id",
+            "candidate__evidence_id",
+            "query__evidence__incident_id",
+            "candidate__evidence__incident_id",
+            "decision",
+            "score",
+            "examined_on",
+        )
+    )
+    incidents = _mentions_of(Incident, {r[3] for r in rows} | {r[4] for r in rows})
+    casings = _mentions_of(Evidence, {r[1] for r in rows} | {r[2] for r in rows})
+    edges = []
+    for pk, left, right, left_incident, right_incident, decision, score, examined in rows:
+        if (
+            left_incident in incidents
+            and right_incident in incidents
+            and (left_incident != right_incident)
+        ):
+            ends = incidents[left_incident], incidents[right_incident]
+        elif left in casings and right in casings:
+            ends = casings[left], casings[right]
+        else:
+            continue
+        edges.append(
+            _edge(
+                EdgeKind.BALLISTIC_MATCH,
+                ends[0],
+                ends[1],
+                Candidate(pk=pk),
+                seen=examined,
+                details={"decision": decision, "score": round(score, 3)},
+            )
+        )
+    return edges
+
+
+def same_person_edges_refresh(agency_id: int) -> int:
+    """ "Same person?" edges between person entities that a review-queue pair joins."""
+    content_type = _content_type(MatchCandidate)
+    Edge.objects.filter(kind=EdgeKind.SAME_PERSON, source__agency_id=agency_id).delete()
+    judged = Judgement.objects.filter(left_id=OuterRef("left_id"), right_id=OuterRef("right_id"))
+    pairs = MatchCandidate.objects.filter(
+        ~Exists(judged), decision=MatchCandidate.Decision.REVIEW, left__agency_id=agency_id
+    ).values_list("pk", "left_id", "left__entity_id", "right_id", "right__entity_id", "probability")
+    edges = [
+        Edge(
+            kind=EdgeKind.SAME_PERSON,
+            source_mention_id=left,
+            source_id=left_entity,
+            target_mention_id=right,
+            target_id=right_entity,
+            evidence_type=content_type,
+            evidence_id=pk,
+            details={"probability": round(chance, 3)},
+        )
+        for pk, left, left_entity, right, right_entity, chance in pairs
+        if left_entity != right_entity
+    ]
+    Edge.objects.bulk_create(edges, batch_size=5000)
+    return len(edges)
+
+
+# ---- ballistics: unknown firearms ----
+
+
+def ballistic_same_pairs(evidence_ids: Iterable[int] | None = None) -> list[tuple[str, str]]:
+    """Mention keys of evidence pairs that a ballistic match ties within one agency."""
+    candidates = Candidate.objects.filter(
+        decision__in=BALLISTIC_MATCH_DECISIONS,
+        query__evidence__isnull=False,
+        candidate__evidence__isnull=False,
+        query__evidence__agency_id=models.F("candidate__evidence__agency_id"),
+    )
+    if evidence_ids is not None:
+        ids = list(evidence_ids)
+        candidates = candidates.filter(
+            Q(query__evidence_id__in=ids) | Q(candidate__evidence_id__in=ids)
+        )
+    pairs = list(candidates.values_list("query__evidence_id", "candidate__evidence_id"))
+    keys = dict(
+        EntityMention.objects.filter(
+            content_type=_content_type(Evidence),
+            object_id__in={pk for pair in pairs for pk in pair},
+        ).values_list("object_id", "key")
+    )
+    return [(keys[a], keys[b]) for a, b in pairs if a in keys and b in keys and a != b]
+
+
+def firearms_relabel(entity_ids: Iterable[int]) -> None:
+    """A firearm entity known only from casings is an "unknown firearm"; one with a traced
+    gun or a test-fire is named after it."""
+    # Only entities holding ballistic evidence need a label of their own: a traced
+    # gun's entity is named from its record when it is created.
+    with_evidence = EntityMention.objects.filter(
+        entity_id__in=set(entity_ids), source="evidence"
+    ).values("entity_id")
+    mentions: dict[int, list[tuple[str, dict[str, Any], str]]] = {}
+    for entity, source, fields, reference in EntityMention.objects.filter(
+        entity_id__in=with_evidence, kind=EntityKind.FIREARM
+    ).values_list("entity_id", "source", "fields", "reference"):
+        mentions.setdefault(entity, []).append((source, fields, reference))
+    changed = []
+    for entity in Entity.objects.filter(pk__in=list(mentions)):
+        found = mentions[entity.pk]
+        traced = [fields for source, fields, _ in found if source == "firearm"]
+        casings = sorted(
+            ref
+            for source, fields, ref in found
+            if fields.get("evidence_kind") == EvidenceKind.SCENE_CASING
+        )
+        test_fires = [
+            fields
+            for source, fields, _ in found
+            if fields.get("evidence_kind") == EvidenceKind.TEST_FIRE
+        ]
+        if traced:
+            label = services._label(EntityKind.FIREARM, traced[0])
+        elif test_fires:
+            label = f"Recovered firearm {test_fires[0].get('description') or ''}".strip()
+        elif casings:
+            plural = "s" if len(casings) > 1 else ""
+            shown = ", ".join(casings[:3])
+            label = f"Unknown firearm ({len(casings)} casing{plural}: {shown})"
+        else:
+            continue
+        unknown = not traced and not test_fires
+        attributes = {**entity.attributes, "unknown": unknown, "casings": len(casings)}
+        if entity.label != label[:200] or entity.attributes != attributes:
+            entity.label, entity.attributes = label[:200], attributes
+            changed.append(entity)
+    Entity.objects.bulk_update(changed, ["label", "attributes"], batch_size=500)
+
+
+@transaction.atomic
+def ballistic_candidate_apply(*, candidate_id: int) -> str:
+    """A candidate's decision changed: its edge, and the casings' firearm, follow."""
+    candidate = (
+        Candidate.objects.filter(pk=candidate_id)
+        .values("agency_id", "query__evidence_id", "candidate__evidence_id")
+        .first()
+    )
+    if candidate is None:
+        return "gone"
+    agency_ids = set(
+        Evidence.objects.filter(
+            pk__in=[candidate["query__evidence_id"], candidate["candidate__evidence_id"]]
+        ).values_list("agency_id", flat=True)
+    )
+    # The evidence's mentions, edges and incremental resolution (a test-fire joins its
+    # traced gun by serial) come first.
+    for agency_id in sorted(agency_ids | {candidate["agency_id"]}):
+        agency_sources_sync(agency_id=agency_id)
+    # The edge is drawn again from the current decision.
+    Edge.objects.filter(
+        kind=EdgeKind.BALLISTIC_MATCH,
+        evidence_type=_content_type(Candidate),
+        evidence_id=candidate_id,
+    ).delete()
+    Edge.objects.bulk_create(_ballistic_edges(candidate["agency_id"]))
+    entities = set(
+        EntityMention.objects.filter(
+            content_type=_content_type(Evidence),
+            object_id__in=[candidate["query__evidence_id"], candidate["candidate__evidence_id"]],
+        ).values_list("entity_id", flat=True)
+    )
+    services.entities_recluster(entities)
+    now = set(
+        EntityMention.objects.filter(
+            content_type=_content_type(Evidence),
+            object_id__in=[candidate["query__evidence_id"], candidate["candidate__evidence_id"]],
+        ).values_list("entity_id", flat=True)
+    )
+    firearms_relabel(entities | now)
+    return "merged" if len(now) == 1 else "separate"
+
+
+# ---- the sync ----
+
+
+def _mentions_add(agency_id: int) -> list[EntityMention]:
+    added: list[EntityMention] = []
+    for step in (
+        _trace_persons,
+        _incident_persons,
+        _firearms,
+        _dealers,
+        _incidents,
+        _alerts,
+        _evidence,
+        _places,
+    ):
+        added += step(agency_id)
+    return added
+
+
+def _resolve_new(mentions: Sequence[EntityMention]) -> dict[str, int]:
+    """Resolve new mentions one by one, or by a full run of their kind when there are many
+    (or, for persons, when no model has been trained yet)."""
+    from leads.models import ResolutionModel
+
+    outcomes: dict[str, int] = {}
+    by_kind: dict[str, list[int]] = {}
+    for mention in mentions:
+        by_kind.setdefault(mention.kind, []).append(mention.pk)
+    for kind, ids in by_kind.items():
+        if kind not in services.FULL_RUN_KINDS:
+            continue  # an incident or an alert is its own entity
+        untrained = kind == EntityKind.PERSON and not ResolutionModel.objects.exists()
+        if kind in services.FULL_RUN_KINDS and (len(ids) > FULL_RUN_ABOVE or untrained):
+            services.kind_resolve_all(kind)
+            outcomes[f"{kind} full run"] = len(ids)
+            continue
+        for pk in ids:
+            outcome = services.mention_resolve(mention_id=pk)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
+@transaction.atomic
+def agency_sources_sync(*, agency_id: int) -> dict[str, Any]:
+    """Mentions and edges for every source record of the agency that has none yet, the new
+    mentions resolved; idempotent (a second run adds nothing)."""
+    removed = _orphans_remove(agency_id)
+    added = _mentions_add(agency_id)
+    edges = [
+        *_trace_edges(agency_id),
+        *_incident_edges(agency_id),
+        *_ballistic_edges(agency_id),
+    ]
+    Edge.objects.bulk_create(edges, batch_size=5000)
+    outcomes = _resolve_new(added)
+    same_person_edges_refresh(agency_id)
+    firearm_entities: set[int] = set()
+    # Casings tied by ballistic matches before their mentions existed.
+    pairs = ballistic_same_pairs(
+        Evidence.objects.filter(agency_id=agency_id).values_list("pk", flat=True)
+    )
+    if pairs:
+        keyed = dict(
+            EntityMention.objects.filter(
+                key__in={key for pair in pairs for key in pair}
+            ).values_list("key", "entity_id")
+        )
+        split = {keyed[a] for a, b in pairs if keyed[a] != keyed[b]} | {
+            keyed[b] for a, b in pairs if keyed[a] != keyed[b]
+        }
+        if split:
+            services.entities_recluster(split)
+            firearm_entities |= split
+    firearms_relabel(
+        firearm_entities
+        | set(
+            EntityMention.objects.filter(
+                agency_id=agency_id, content_type=_content_type(Evidence)
+            ).values_list("entity_id", flat=True)
+        )
+    )
+    return {
+        "mentions_added": len(added),
+        "mentions_removed": removed,
+        "edges_added": len(edges),
+        **outcomes,
+    }

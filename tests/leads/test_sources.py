@@ -1,0 +1,285 @@
+"""Mentions and edges from real imports, ballistic matches and the unknown firearm, metrics."""
+
+from __future__ import annotations
+
+from collections import Counter
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from ballistics.choices import Decision, EvidenceKind
+from leads import sources
+from leads.models import Edge, EdgeKind, Entity, EntityKind, EntityMention
+from portal.incidents.models import Incident, IncidentPerson
+from tests.ballistics.factories import CandidateFactory, EvidenceFactory, ScanFactory
+from tests.tracing.helpers import row, run_import, write_etrace
+from tracing.models import Firearm, PersonMention, Purchase
+
+pytestmark = pytest.mark.django_db
+
+INCIDENTS = (
+    "Incident Number,Date Occurred,Time Occurred,Offense,NCIC Code,Address,Latitude,Longitude\n"
+    "24-1,05/01/2024,18:00,AGG ASSAULT,1399,100 MAIN ST,39.2904,-76.6122\n"
+    "24-2,05/03/2024,,ROBBERY,1299,200 MAIN ST,39.3004,-76.6122\n"
+)
+PERSONS = (
+    "incident_number,role,last_name,first_name,middle_name,dob,age,sex,race,address,city,state,zip\n"
+    "24-1,victim,DOE,JANE,,1990-01-02,,F,W,1 ELM ST,METRO,MD,21201\n"
+    "24-1,suspect,ROE,RICHARD,A,,33,M,B,,,,\n"
+)
+
+
+def import_incidents(agency: Any, tmp_path: Any, capture: Any) -> None:
+    incidents, persons = tmp_path / "incidents.csv", tmp_path / "persons.csv"
+    incidents.write_text(INCIDENTS)
+    persons.write_text(PERSONS)
+    with capture(execute=True):
+        call_command(
+            "import_incidents",
+            str(incidents),
+            "--agency",
+            agency.ori,
+            "--persons",
+            str(persons),
+            stdout=StringIO(),
+        )
+
+
+def import_traces(agency: Any, tmp_path: Any, capture: Any) -> None:
+    path = write_etrace(
+        tmp_path / "traces.csv",
+        [
+            row(
+                "T1",
+                agency_case_number="24-1",
+                possessor_last="ROE",
+                possessor_first="RICHARD",
+                possessor_dob="",
+            ),
+            row(
+                "T2",
+                serial_number="XYZ987",
+                recovery_address="5 OAK AVE",
+                possessor_last="ROE",
+                possessor_first="RICHARD",
+                possessor_dob="",
+            ),
+        ],
+    )
+    with capture(execute=True):
+        job = run_import(agency, path)
+    assert job.status == "succeeded", job.result
+
+
+def edge_kinds() -> Counter[str]:
+    """Edges from the source records ("same person?" pairs depend on the trained model)."""
+    return Counter(Edge.objects.exclude(kind=EdgeKind.SAME_PERSON).values_list("kind", flat=True))
+
+
+def entity_of(model: Any, pk: int, role: str | None = None) -> int:
+    query = EntityMention.objects.filter(content_type__model=model._meta.model_name, object_id=pk)
+    if role:
+        query = query.filter(role=role)
+    return query.get().entity_id
+
+
+def test_imports_create_mentions_and_edges_with_their_evidence(
+    agency_a: Any, tmp_path: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    import_incidents(agency_a, tmp_path, django_capture_on_commit_callbacks)
+    # The incident import alone: two incidents, two persons involved with their roles.
+    assert edge_kinds() == {EdgeKind.INVOLVED_IN: 2}
+    suspect = IncidentPerson.objects.get(role="suspect")
+    involved = Edge.objects.get(kind=EdgeKind.INVOLVED_IN, role="suspect")
+    assert involved.evidence == suspect
+    assert involved.target_id == entity_of(Incident, suspect.incident_id)
+
+    import_traces(agency_a, tmp_path, django_capture_on_commit_callbacks)
+    mentions = Counter(EntityMention.objects.values_list("kind", "source"))
+    assert mentions == {
+        (EntityKind.PERSON, "incident"): 2,
+        (EntityKind.PERSON, "trace"): 4,  # purchaser and possessor of each trace
+        (EntityKind.FIREARM, "firearm"): 2,
+        (EntityKind.DEALER, "dealer"): 1,
+        (EntityKind.INCIDENT, "incident"): 2,
+        (EntityKind.PLACE, "trace"): 1,  # T2's recovery address
+    }
+    assert set(EntityMention.objects.values_list("agency_id", flat=True)) == {agency_a.pk}
+    assert edge_kinds() == {
+        EdgeKind.INVOLVED_IN: 2,
+        EdgeKind.PURCHASED: 2,
+        EdgeKind.SOLD_BY: 2,
+        EdgeKind.POSSESSED: 2,
+        EdgeKind.RECOVERED_IN: 2,
+    }
+    first_gun = Firearm.objects.get(serial_normalised="ABC123")
+    purchase = Purchase.objects.get(trace__trace_number="T1")
+    bought = Edge.objects.get(kind=EdgeKind.PURCHASED, evidence_id=purchase.pk)
+    assert bought.target_id == entity_of(Firearm, first_gun.pk)
+    assert bought.source_id == entity_of(PersonMention, purchase.purchaser_id)
+    assert str(bought.first_seen) == "2020-06-01"
+    # T1's case number is incident 24-1: the gun was recovered in it.
+    recovered = Edge.objects.get(kind=EdgeKind.RECOVERED_IN, evidence_id=purchase.trace_id)
+    incident = Incident.objects.get(incident_number="24-1")
+    assert recovered.target_id == entity_of(Incident, incident.pk)
+    # Both traces were sold by one dealer: one dealer entity.
+    assert (
+        len(set(Edge.objects.filter(kind=EdgeKind.SOLD_BY).values_list("target", flat=True))) == 1
+    )
+
+    # Idempotent: a second sync, and the same file imported again, add nothing.
+    before = (EntityMention.objects.count(), Edge.objects.count())
+    result = sources.agency_sources_sync(agency_id=agency_a.pk)
+    assert result["mentions_added"] == 0 and result["edges_added"] == 0
+    import_traces(agency_a, tmp_path, django_capture_on_commit_callbacks)
+    assert (EntityMention.objects.count(), Edge.objects.count()) == before
+
+
+def test_a_reimported_trace_with_new_facts_replaces_its_person_mentions(
+    agency_a: Any, tmp_path: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    import_traces(agency_a, tmp_path, django_capture_on_commit_callbacks)
+    path = write_etrace(
+        tmp_path / "again.csv",
+        [row("T1", agency_case_number="24-1", possessor_last="POE", possessor_first="EDGAR")],
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        run_import(agency_a, path)
+    possessors = EntityMention.objects.filter(role="possessor")
+    names = sorted(mention.fields["last_name"] for mention in possessors)
+    assert names == ["POE", "ROE"]  # T1's new possessor, T2's unchanged one
+    # Every edge still stands on a live mention.
+    assert (
+        not Edge.objects.filter(source_mention__isnull=True)
+        .exclude(kind=EdgeKind.SAME_PERSON)
+        .exists()
+    )
+
+
+def casing(agency: Any, incident: Any = None, **fields: Any) -> Any:
+    evidence = EvidenceFactory(agency=agency, incident=incident, **fields)
+    return evidence, ScanFactory(agency=agency, evidence=evidence)
+
+
+def test_casings_tied_by_ballistic_matches_are_one_unknown_firearm_until_a_test_fire(
+    agency_a: Any, tmp_path: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    import_incidents(agency_a, tmp_path, django_capture_on_commit_callbacks)
+    import_traces(agency_a, tmp_path, django_capture_on_commit_callbacks)
+    first_incident, second_incident = Incident.objects.order_by("incident_number")
+    first, first_scan = casing(agency_a, first_incident)
+    second, second_scan = casing(agency_a, second_incident)
+    sources.agency_sources_sync(agency_id=agency_a.pk)
+    assert entity_of(type(first), first.pk) != entity_of(type(second), second.pk)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        CandidateFactory(
+            agency=agency_a,
+            query=first_scan,
+            candidate=second_scan,
+            decision=Decision.POTENTIAL_LEAD,
+        )
+    unknown = Entity.objects.get(pk=entity_of(type(first), first.pk))
+    assert entity_of(type(second), second.pk) == unknown.pk
+    assert unknown.attributes["unknown"] and unknown.label.startswith("Unknown firearm (2 casings")
+    # The match links the two shootings; each casing comes from its incident.
+    match = Edge.objects.get(kind=EdgeKind.BALLISTIC_MATCH)
+    assert {match.source_id, match.target_id} == {
+        entity_of(Incident, first_incident.pk),
+        entity_of(Incident, second_incident.pk),
+    }
+    assert set(
+        Edge.objects.filter(kind=EdgeKind.CASING_FROM).values_list("source_id", flat=True)
+    ) == {unknown.pk}
+
+    # A recovered gun's test-fire matches one casing: the casings join the traced gun.
+    test_fire, test_scan = casing(
+        agency_a,
+        kind=EvidenceKind.TEST_FIRE,
+        firearm_description="Glock 19 9mm, S/N ABC123",
+        caliber="9MM",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        CandidateFactory(
+            agency=agency_a, query=test_scan, candidate=second_scan, decision=Decision.CONFIRMED
+        )
+    gun = Firearm.objects.get(serial_normalised="ABC123")
+    gun_entity = entity_of(Firearm, gun.pk)
+    assert {
+        entity_of(type(first), first.pk),
+        entity_of(type(second), second.pk),
+        entity_of(type(test_fire), test_fire.pk),
+    } == {gun_entity}
+    known = Entity.objects.get(pk=gun_entity)
+    assert not known.attributes["unknown"] and "ABC123" in known.label
+    # The traced gun's purchase edge and the casings' incidents now meet on one node.
+    kinds = set(Edge.objects.filter(source_id=gun_entity).values_list("kind", flat=True)) | set(
+        Edge.objects.filter(target_id=gun_entity).values_list("kind", flat=True)
+    )
+    assert {EdgeKind.PURCHASED, EdgeKind.CASING_FROM, EdgeKind.SOLD_BY} <= kinds
+
+
+def test_a_match_decision_taken_back_splits_the_casings_again(agency_a: Any) -> None:
+    first, first_scan = casing(agency_a)
+    second, second_scan = casing(agency_a)
+    candidate = CandidateFactory(
+        agency=agency_a, query=first_scan, candidate=second_scan, decision=Decision.CONFIRMED
+    )
+    sources.agency_sources_sync(agency_id=agency_a.pk)
+    assert entity_of(type(first), first.pk) == entity_of(type(second), second.pk)
+    candidate.decision = Decision.NOT_A_MATCH
+    candidate.save()
+    assert sources.ballistic_candidate_apply(candidate_id=candidate.pk) == "separate"
+    assert entity_of(type(first), first.pk) != entity_of(type(second), second.pk)
+    assert not Edge.objects.filter(kind=EdgeKind.BALLISTIC_MATCH).exists()
+
+
+def test_a_match_across_agencies_never_merges_their_entities(agency_a: Any, agency_b: Any) -> None:
+    first, first_scan = casing(agency_a)
+    second, second_scan = casing(agency_b)
+    candidate = CandidateFactory(
+        agency=agency_a, query=first_scan, candidate=second_scan, decision=Decision.CONFIRMED
+    )
+    assert sources.ballistic_candidate_apply(candidate_id=candidate.pk) == "separate"
+    ours = Entity.objects.get(pk=entity_of(type(first), first.pk))
+    theirs = Entity.objects.get(pk=entity_of(type(second), second.pk))
+    assert (ours.agency_id, theirs.agency_id) == (agency_a.pk, agency_b.pk)
+
+
+def test_graph_metrics_command_stores_degree_centrality_and_community(
+    agency_a: Any, tmp_path: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    import_incidents(agency_a, tmp_path, django_capture_on_commit_callbacks)
+    import_traces(agency_a, tmp_path, django_capture_on_commit_callbacks)
+    Entity.objects.update(degree=0, metrics={})
+    call_command("graph_metrics", stdout=StringIO())
+    gun = Entity.objects.get(
+        pk=entity_of(Firearm, Firearm.objects.get(serial_normalised="ABC123").pk)
+    )
+    # Purchaser, possessor, dealer and the incident it was recovered in.
+    assert gun.degree == 4
+    assert gun.metrics["betweenness"] > 0 and gun.metrics["community"] >= 1
+    incident = Entity.objects.get(kind=EntityKind.INCIDENT, label="Incident 24-2")
+    assert incident.degree == 0 and incident.metrics["betweenness"] == 0
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_an_imported_trace_is_in_the_graph_within_seconds_through_a_real_worker(
+    celery_worker: Any, agency_a: Any, tmp_path: Any
+) -> None:
+    import time
+
+    path = write_etrace(tmp_path / "traces.csv", [row("T1"), row("T2", serial_number="XYZ9")])
+    assert run_import(agency_a, path).status == "succeeded"
+    started = time.monotonic()
+    deadline = started + 20
+    while time.monotonic() < deadline:
+        if Edge.objects.filter(kind=EdgeKind.SOLD_BY).count() == 2:
+            break
+        time.sleep(0.1)
+    assert Edge.objects.filter(kind=EdgeKind.SOLD_BY).count() == 2
+    assert EntityMention.objects.filter(kind=EntityKind.PERSON).count() == 4
+    assert time.monotonic() - started < 20

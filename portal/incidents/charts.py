@@ -45,9 +45,11 @@ def alert_map(
     type_labels: dict[str, str] | None = None,
     title: str = "",
     height: int = 520,
+    colours: dict[str, str] | None = None,
 ) -> go.Figure:
-    """Alerts coloured by type over a base layer of incidents."""
+    """Alerts coloured by type (or by `colours`) over a base layer of incidents."""
     type_labels = type_labels or {}
+    colours = {**TYPE_COLOURS, **(colours or {})}
     figure = go.Figure()
     if base:
         figure.add_trace(
@@ -70,7 +72,7 @@ def alert_map(
                 y=[p.latitude for p in points],
                 mode="markers",
                 name=type_labels.get(kind, kind or "Unknown type"),
-                marker={"size": 8, "color": TYPE_COLOURS.get(kind, "#0b5cad"), "opacity": 0.85},
+                marker={"size": 8, "color": colours.get(kind, "#0b5cad"), "opacity": 0.85},
                 text=[p.label for p in points],
                 hoverinfo="text",
             )

@@ -10,6 +10,5 @@ class CasesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     nav_items = [
         ("Cases", "cases:case_list", tuple(Role.values)),
-        ("Search", "cases:search", tuple(Role.values)),
     ]
     nav_order = 4

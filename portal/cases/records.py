@@ -59,7 +59,7 @@ def visible_records(user: Any, model: type[models.Model]) -> QuerySet[Any]:
     """
     manager: Any = model._default_manager
     if hasattr(manager, "visible_to"):
-        return manager.visible_to(user)  # type: ignore[no-any-return]
+        return manager.visible_to(user)
     if model._meta.label_lower == "leads.entity":
         condition = Q(pk__in=[])
         for label in ENTITY_SOURCE_LABELS:
@@ -69,16 +69,8 @@ def visible_records(user: Any, model: type[models.Model]) -> QuerySet[Any]:
             content_type = ContentType.objects.get_for_model(source)
             condition |= Q(
                 mentions__content_type=content_type,
-                mentions__object_id__in=source._default_manager.visible_to(user).values("pk"),  # type: ignore[attr-defined]
+                mentions__object_id__in=source._default_manager.visible_to(user).values("pk"),
             )
-        return manager.filter(condition).distinct()  # type: ignore[no-any-return]
-    return manager.none()  # type: ignore[no-any-return]
+        return manager.filter(condition).distinct()
+    return manager.none()
 
-
-def record_label(record: models.Model) -> str:
-    return str(record)
-
-
-def record_url(record: models.Model) -> str:
-    url = getattr(record, "get_absolute_url", None)
-    return url() if callable(url) else ""

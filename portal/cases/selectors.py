@@ -148,11 +148,11 @@ def case_dashboard(user: Any, case: Case) -> CaseDashboard:
         )
     )
     seen_alerts = {a.pk for a in alerts}
-    for links in alert_links.values():
-        for link in links:
-            if link.alert.pk not in seen_alerts:
-                seen_alerts.add(link.alert.pk)
-                alerts.append(link.alert)
+    for incident_links in alert_links.values():
+        for alert_link in incident_links:
+            if alert_link.alert.pk not in seen_alerts:
+                seen_alerts.add(alert_link.alert.pk)
+                alerts.append(alert_link.alert)
     evidence = list(
         Evidence.objects.visible_to(user)
         .filter(
@@ -173,9 +173,9 @@ def case_dashboard(user: Any, case: Case) -> CaseDashboard:
     also_used: list[AlsoUsed] = []
     events: list[TimelineEvent] = []
     for item in evidence:
-        links = links_by_evidence.get(item.pk, [])
-        events.extend(_link_events(links, {}))
-        for link in links:
+        matches = links_by_evidence.get(item.pk, [])
+        events.extend(_link_events(matches, {}))
+        for link in matches:
             if link.incident.pk in incident_ids:
                 continue
             if item.firearm_id and item.firearm is not None:

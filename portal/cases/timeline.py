@@ -17,7 +17,6 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
-from django.utils import timezone
 
 from ballistics.choices import Decision, EvidenceKind
 from ballistics.models import Candidate, Evidence
@@ -62,7 +61,8 @@ def _sort_key(event: TimelineEvent) -> tuple[dt.date, int]:
 
 
 def sorted_events(events: Iterable[TimelineEvent]) -> list[TimelineEvent]:
-    return sorted(events, key=_sort_key)
+    """In date order, each step once (one incident reached by two casings is one step)."""
+    return sorted(dict.fromkeys(events), key=_sort_key)
 
 
 def visible_agency_ids(user: Any) -> set[int]:
@@ -408,6 +408,3 @@ def person_events(
         )
     return events
 
-
-def today() -> dt.date:
-    return timezone.localdate()

@@ -39,7 +39,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             case = case_create(
-                agency=user.agency,  # type: ignore[union-attr]
+                agency=user.agency,  # type: ignore[union-attr,arg-type]
                 lead_detective=user,  # type: ignore[arg-type]
                 request=request,
                 **form.cleaned_data,

@@ -73,4 +73,3 @@ def visible_records(user: Any, model: type[models.Model]) -> QuerySet[Any]:
             )
         return manager.filter(condition).distinct()
     return manager.none()
-

@@ -407,4 +407,3 @@ def person_events(
             )
         )
     return events
-

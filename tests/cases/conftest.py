@@ -121,20 +121,20 @@ def story(agency_a: Any, agency_b: Any, owner: Any, outsider: Any) -> Story:
     )
     incident_in = IncidentFactory(
         agency=agency_a,
-        incident_number="24-000101",
+        incident_number="24-900101",
         occurred_at=T1,
         address="400 BLOCK OF ELM STREET",
         offense="AGGRAVATED ASSAULT",
     )
     incident_out = IncidentFactory(
         agency=agency_a,
-        incident_number="24-000202",
+        incident_number="24-900202",
         occurred_at=T2,
         address="77 QUARRY ROAD",
         offense="HOMICIDE",
         latitude=39.31,
     )
-    incident_b = IncidentFactory(agency=agency_b, incident_number="24-000303", occurred_at=T2)
+    incident_b = IncidentFactory(agency=agency_b, incident_number="24-900303", occurred_at=T2)
     alert = AlertFactory(agency=agency_a, source_id="SS-CASE-1", fired_at=T1)
     AlertIncidentLinkFactory(agency=agency_a, alert=alert, incident=incident_in)
     victim = IncidentPersonFactory(

@@ -14,11 +14,11 @@ def test_map_shows_the_case_incident_its_alert_and_the_recovery(story, owner_cli
     response = owner_client.get(story.case.get_absolute_url())
     data = figure(response, "case-map-figure")["data"]
     names = {trace["name"]: trace["text"] for trace in data}
-    assert names["Incidents"] == ["Incident 24-000101"]
+    assert names["Incidents"] == ["Incident 24-900101"]
     assert names["Gunshot alerts"] == ["Alert SS-CASE-1"]
     assert names["Gun recoveries"] == ["Recovery, trace T2024000777"]
     # The incident outside the case is not on the case's map.
-    assert "24-000202" not in str(data)
+    assert "24-900202" not in str(data)
 
 
 def test_timeline_lists_every_event_in_date_order_with_links(story, owner_client):
@@ -28,7 +28,7 @@ def test_timeline_lists_every_event_in_date_order_with_links(story, owner_client
     timeline = text[start : text.index("Firearms and trace results")]
     order = [
         "Sold by RIVERSIDE ARMS to JOHNSON, MARCUS",
-        "Incident 24-000101: AGGRAVATED ASSAULT",
+        "Incident 24-900101: AGGRAVATED ASSAULT",
         "Casing SC-0101 matched to test-fire TF-0001",
         "Alert SS-CASE-1",
         "Recovered at 1200 HARBOR LANE, METRO CITY from SMITH, DEVON",
@@ -36,7 +36,7 @@ def test_timeline_lists_every_event_in_date_order_with_links(story, owner_client
     ]
     positions = [timeline.index(step) for step in order]
     assert positions == sorted(positions)
-    assert timeline.count("Incident 24-000101: AGGRAVATED ASSAULT") == 1
+    assert timeline.count("Incident 24-900101: AGGRAVATED ASSAULT") == 1
     html = response.content.decode()
     assert f'href="{story.dealer.get_absolute_url()}"' in html
     assert f'href="{story.alert.get_absolute_url()}"' in html
@@ -48,11 +48,11 @@ def test_firearm_panel_and_this_gun_was_also_used_in(story, owner_client):
     text = page_text(owner_client.get(story.case.get_absolute_url()))
     assert "T2024000777 Completed 2023-01-10 RIVERSIDE ARMS JOHNSON, MARCUS 2024-06-01 508" in text
     also = text[text.index("This gun was also used in") : text.index("People (")]
-    assert "Incident 24-000202 HOMICIDE" in also
+    assert "Incident 24-900202 HOMICIDE" in also
     assert "potential, not confirmed" in also
     # The case's own incident is not "also", and agency B's shooting is never shown.
-    assert "24-000101" not in also
-    assert "24-000303" not in text
+    assert "24-900101" not in also
+    assert "24-900303" not in text
 
 
 def test_people_with_their_roles(story, owner_client):
@@ -60,7 +60,7 @@ def test_people_with_their_roles(story, owner_client):
     people = text[text.index("People (") : text.index("Incidents (")]
     assert "JOHNSON, MARCUS Purchaser trace T2024000777" in people
     assert "SMITH, DEVON Possessor trace T2024000777" in people
-    assert "RIVERA, ANA Victim incident 24-000101" in people
+    assert "RIVERA, ANA Victim incident 24-900101" in people
 
 
 def test_network_shows_visible_entities_only(story, owner_client):
@@ -109,7 +109,7 @@ def test_outsider_case_shows_nothing_of_agency_a(story, outsider_client, agency_
 
     CaseItemFactory(agency=agency_b, case=story.case_b, record=story.firearm)
     text = page_text(outsider_client.get(story.case_b.get_absolute_url()))
-    for secret in ("XK41977", "JOHNSON", "24-000101", "24-000202", "RIVERSIDE", "SS-CASE-1"):
+    for secret in ("XK41977", "JOHNSON", "24-900101", "24-900202", "RIVERSIDE", "SS-CASE-1"):
         assert secret not in text
 
 

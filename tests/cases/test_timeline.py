@@ -25,10 +25,10 @@ def test_firearm_timeline_goes_from_the_dealer_to_the_crime_scene(story, owner_c
     steps = [
         "Made by GLOCK in AUSTRIA, imported by GLOCK INC",
         "Sold by RIVERSIDE ARMS to JOHNSON, MARCUS",
-        "Incident 24-000101: AGGRAVATED ASSAULT",
+        "Incident 24-900101: AGGRAVATED ASSAULT",
         "Casing SC-0101 matched to test-fire TF-0001",
         "Alert SS-CASE-1",
-        "Incident 24-000202: HOMICIDE",
+        "Incident 24-900202: HOMICIDE",
         "potential match (not confirmed)",
         "Recovered at 1200 HARBOR LANE, METRO CITY from SMITH, DEVON",
         "Trace T2024000777: Completed",
@@ -38,7 +38,7 @@ def test_firearm_timeline_goes_from_the_dealer_to_the_crime_scene(story, owner_c
     assert "Time-to-crime (purchase to recovery): 508 days" in text
     # 2023-01-10 to 2024-03-05.
     assert "First shooting its casings were matched to: 420 days after the sale" in text
-    assert "24-000303" not in response.content.decode()
+    assert "24-900303" not in response.content.decode()
     html = response.content.decode()
     for record in (
         story.dealer,
@@ -100,7 +100,7 @@ def test_person_timeline_from_same_name_and_birth_date(story, owner_client):
 
 def test_person_timeline_follows_the_resolved_entity_into_incidents(story, owner_client, agency_b):
     incident = IncidentFactory(
-        agency=story.case.agency, incident_number="24-000909", offense="ROBBERY"
+        agency=story.case.agency, incident_number="24-900909", offense="ROBBERY"
     )
     suspect = IncidentPersonFactory(
         agency=story.case.agency,
@@ -125,7 +125,7 @@ def test_person_timeline_follows_the_resolved_entity_into_incidents(story, owner
     text = page_text(owner_client.get(story.purchaser.get_absolute_url()))
     timeline = text[text.index("Timeline of this person") :]
     assert "Across every record that person resolution put in the same person" in timeline
-    assert "Suspect in incident 24-000909" in timeline
+    assert "Suspect in incident 24-900909" in timeline
     assert "B-77" not in timeline
 
 

@@ -8,8 +8,8 @@ import itertools
 import pytest
 
 from tests.ballistics.factories import CandidateFactory, EvidenceFactory, ScanFactory
-from tests.cases.conftest import mention_entity
 from tests.cases.factories import CaseFactory, CaseItemFactory
+from tests.cases.story import mention_entity
 from tests.conftest import login
 from tests.factories import UserFactory
 from tests.incidents.factories import (

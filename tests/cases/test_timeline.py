@@ -6,8 +6,8 @@ import pytest
 
 from leads.models import EntityMention
 from portal.models import AuditEvent
-from tests.cases.conftest import mention_entity
 from tests.cases.helpers import figure, page_text
+from tests.cases.story import mention_entity
 from tests.incidents.factories import IncidentFactory, IncidentPersonFactory
 from tests.tracing.factories import PersonMentionFactory
 

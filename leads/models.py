@@ -12,6 +12,8 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from portal.models import AgencyOwned
+
 
 class EntityKind(models.TextChoices):
     PERSON = "person", "Person"
@@ -185,3 +187,202 @@ class ResolutionModel(models.Model):
 
     def __str__(self) -> str:
         return f"model of {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# --- Leads: raised by the rules (leads/rules.py), triaged, assigned and reported. ---
+
+
+class LeadKind(models.TextChoices):
+    BALLISTIC = "ballistic", "Ballistic link"
+    TRAFFICKING = "trafficking", "Straw purchase / trafficking"
+    REPEAT_GUN = "repeat_gun", "Repeat crime gun"
+    PERSON_LINK = "person_link", "Person link"
+    ALERT_CLUSTER = "alert_cluster", "Alert cluster with casings"
+
+
+class LeadStatus(models.TextChoices):
+    NEW = "new", "New"
+    ASSIGNED = "assigned", "Assigned"
+    INVESTIGATING = "investigating", "Investigating"
+    CLOSED = "closed", "Closed"
+
+
+class LeadOutcome(models.TextChoices):
+    ARREST = "arrest", "Arrest made"
+    CASE_OPENED = "case_opened", "Case opened"
+    REFERRED = "referred", "Referred to another agency"
+    INSUFFICIENT = "insufficient", "Insufficient evidence"
+    NO_ACTION = "no_action", "No further action"
+
+
+class LeadPriority(models.IntegerChoices):
+    HIGH = 1, "High"
+    MEDIUM = 2, "Medium"
+    LOW = 3, "Low"
+
+
+class LeadSettings(AgencyOwned):
+    """An agency's thresholds for raising leads; supervisors edit them (missing row: defaults)."""
+
+    ttc_days = models.PositiveIntegerField(
+        "short time-to-crime (days)",
+        default=365,
+        help_text="A trace recovered sooner than this after sale, with a possessor who is not "
+        "the purchaser, raises a trafficking lead.",
+    )
+    purchaser_min_guns = models.PositiveIntegerField(
+        default=2, help_text="Traced guns bought by one purchaser that raise a trafficking lead."
+    )
+    firearm_min_incidents = models.PositiveIntegerField(
+        default=2, help_text="Incidents or recoveries one firearm is tied to for a repeat-gun lead."
+    )
+    alert_min_alerts = models.PositiveIntegerField(
+        default=2, help_text="Alerts in one shooting event for an alert-cluster lead."
+    )
+    alert_min_casings = models.PositiveIntegerField(
+        default=1, help_text="Recovered casings on the event's incidents for an alert-cluster lead."
+    )
+    person_min_records = models.PositiveIntegerField(
+        default=2, help_text="Traces and incidents one resolved person appears in."
+    )
+    ballistic_potential_leads = models.BooleanField(
+        default=True,
+        help_text="Raise ballistic leads on an examiner's 'potential lead' (a NIBIN lead), not "
+        "only on a confirmed match.",
+    )
+    goal_hours = models.PositiveIntegerField(
+        default=48, help_text="Time-to-lead goal (CGIC: 24 to 48 hours)."
+    )
+    updated_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        verbose_name_plural = "lead settings"
+        constraints = [
+            models.UniqueConstraint(fields=["agency"], name="one_lead_settings_per_agency")
+        ]
+
+    def __str__(self) -> str:
+        return f"Lead settings of agency {self.agency_id}"
+
+
+class Lead(AgencyOwned):
+    """A lead for a detective: the facts (records) it stands on, its score and its workflow."""
+
+    number = models.CharField(max_length=20, help_text="L-<year>-<sequence>, per agency.")
+    kind = models.CharField(max_length=20, choices=LeadKind.choices, db_index=True)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=20, choices=LeadStatus.choices, default=LeadStatus.NEW, db_index=True
+    )
+    outcome = models.CharField(max_length=20, choices=LeadOutcome.choices, blank=True)
+    outcome_note = models.TextField(blank=True)
+    assignee = models.ForeignKey(
+        "portal.User", on_delete=models.PROTECT, null=True, blank=True, related_name="leads"
+    )
+    priority = models.PositiveSmallIntegerField(
+        choices=LeadPriority.choices, default=LeadPriority.MEDIUM
+    )
+    score = models.FloatField(default=0.0, db_index=True)
+    # [{"factor": "geography", "points": 20, "why": "..."}]: the score in words.
+    score_explanation = models.JSONField(default=list, blank=True)
+    # What makes two raisings the same facts: a second raising joins this lead.
+    facts_key = models.CharField(max_length=200)
+    evidence_entered_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the newest record that raised the lead was entered."
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-score", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "number"], name="unique_lead_number"),
+            models.UniqueConstraint(fields=["agency", "facts_key"], name="unique_lead_facts"),
+        ]
+        indexes = [models.Index(fields=["agency", "status", "-score"], name="lead_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("leads:lead_detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != LeadStatus.CLOSED
+
+    @property
+    def score_words(self) -> str:
+        return " ".join(str(part.get("why", "")) for part in self.score_explanation)
+
+
+class LeadRecord(models.Model):
+    """One source record a lead stands on, with the evidence for putting it on the lead."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="records")
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    role = models.CharField(max_length=32, blank=True, help_text="casing, trace, incident, ...")
+    label = models.CharField(max_length=200)
+    # Kept at raising time so that pages and reports need no query per record.
+    url = models.CharField(max_length=200, blank=True)
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    evidence = models.JSONField(default=dict, blank=True, help_text="Why it is on the lead.")
+    is_new = models.BooleanField(default=False, help_text="Joined after the lead was raised.")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["occurred_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lead", "content_type", "object_id"], name="one_lead_record"
+            )
+        ]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="lead_record_target")]
+
+    def __str__(self) -> str:
+        return f"{self.lead_id}: {self.label}"
+
+
+class LeadEvent(models.Model):
+    """One line of a lead's history: raised, new facts, assigned, status changed."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        "portal.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=20)
+    text = models.CharField(max_length=500)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.lead_id} {self.action}"
+
+
+class Notification(models.Model):
+    """An in-app message to one user (a lead assigned to them)."""
+
+    user = models.ForeignKey("portal.User", on_delete=models.CASCADE, related_name="notifications")
+    lead = models.ForeignKey(
+        Lead, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    text = models.CharField(max_length=300)
+    url = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
+
+    def __str__(self) -> str:
+        return self.text

@@ -9,6 +9,9 @@
 | review the audit trail (and export it)   |           |         |     |     x      |   x   |
 | manage users of their own agency         |           |         |     |            |   x   |
 | set the agency's trafficking-index weights|           |         |     |     x      |   x   |
+| assign leads (triage, bulk assignment)   |           |    x    |     |     x      |       |
+| work a lead (status, outcome)            |     x     |    x    |     |     x      |       |
+| set the agency's lead-rule thresholds    |           |         |     |     x      |   x   |
 
 Apps check these with `user_can(user, ACTION)` or the `role_required(ACTION)` decorator,
 so that the matrix lives in one place.
@@ -32,6 +35,9 @@ EXPORT_PERSON_DATA = "export_person_data"
 REVIEW_AUDIT = "review_audit"
 MANAGE_USERS = "manage_users"
 SET_INDEX_WEIGHTS = "set_index_weights"
+ASSIGN_LEADS = "assign_leads"
+WORK_LEADS = "work_leads"
+SET_LEAD_RULES = "set_lead_rules"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ENTER_EVIDENCE: frozenset({Role.LAB}),
@@ -40,6 +46,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     REVIEW_AUDIT: frozenset({Role.SUPERVISOR, Role.ADMIN}),
     MANAGE_USERS: frozenset({Role.ADMIN}),
     SET_INDEX_WEIGHTS: frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    ASSIGN_LEADS: frozenset({Role.ANALYST, Role.SUPERVISOR}),
+    WORK_LEADS: frozenset({Role.DETECTIVE, Role.ANALYST, Role.SUPERVISOR}),
+    SET_LEAD_RULES: frozenset({Role.SUPERVISOR, Role.ADMIN}),
 }
 
 

@@ -48,6 +48,7 @@ urlpatterns = [
     path("", include("portal.cases.urls")),
     path("api/v1/", include("portal.incidents.api.urls")),
     path("traces/", include("tracing.urls")),
+    path("", include("leads.urls")),
     path("api/v1/", include("portal.api.urls")),
     path("api/v1/", include("tracing.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

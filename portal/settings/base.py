@@ -79,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.navigation",
+                "leads.context_processors.notifications",
             ],
         },
     },
@@ -168,6 +169,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# E-mail (lead assignments): sent only when an SMTP host is given; in-app notifications always.
+EMAIL_HOST = env("PORTAL_EMAIL_HOST", "") or ""
+EMAIL_PORT = env_int("PORTAL_EMAIL_PORT", 587)
+EMAIL_HOST_USER = env("PORTAL_EMAIL_USER", "") or ""
+EMAIL_HOST_PASSWORD = env("PORTAL_EMAIL_PASSWORD", "") or ""
+EMAIL_USE_TLS = env_bool("PORTAL_EMAIL_TLS", True)
+DEFAULT_FROM_EMAIL = env("PORTAL_EMAIL_FROM", "cgi-portal@localhost") or "cgi-portal@localhost"
 
 # Celery: Redis when REDIS_URL is set; otherwise tasks run in-process.
 REDIS_URL = env("REDIS_URL", None)

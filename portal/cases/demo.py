@@ -76,7 +76,7 @@ def seed(ctx: DemoContext) -> None:
         lead_detective=detective,
     )
     planted = ctx.truth.get("tracing", {}).get("city", {}).get("straw_purchasers", {})
-    numbers = next(iter(planted.values()), [])[:5] if planted else []
+    numbers: list[str] = next(iter(planted.values()), [])[:5] if planted else []
     traces = list(Trace.objects.filter(agency=city, trace_number__in=numbers))
     for trace in traces:
         case_item_add(case=straw, record=trace, user=detective, note="demo straw purchase")

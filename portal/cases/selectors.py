@@ -20,7 +20,8 @@ from django.utils import timezone
 from ballistics.choices import Decision
 from ballistics.models import Candidate, Evidence
 from leads.graph import ego_network
-from leads.models import Edge, Entity, EntityMention, MatchCandidate
+from leads.models import Edge, Entity, EntityMention, Lead, LeadStatus, MatchCandidate
+from leads.selectors import lead_queue, leads_visible, time_to_lead_rows
 from portal.cases.choices import CaseStatus
 from portal.cases.models import Case, CaseItem
 from portal.cases.records import ENTITY_SOURCE_LABELS, record_model, visible_records
@@ -98,6 +99,7 @@ class CaseDashboard:
     network_kinds: dict[Any, str] = field(default_factory=dict)
     activity: list[AuditEvent] = field(default_factory=list)
     others: list[tuple[CaseItem, Any]] = field(default_factory=list)
+    open_leads: list[Lead] = field(default_factory=list)
 
 
 def _ids(items: list[CaseItem], label: str) -> set[int]:
@@ -278,6 +280,9 @@ def case_dashboard(user: Any, case: Case) -> CaseDashboard:
         if node in entity_items and dashboard.network_kinds.get(node) == "person":
             people.append(Person(dashboard.network_labels[node], "Person entity", "resolution", ""))
     dashboard.activity = case_activity(user, case, record_ids, agencies)
+    dashboard.open_leads = case_open_leads(
+        case, user, record_ids=record_ids, lead_ids=_ids(items, "leads.lead")
+    )
     dashboard.others = _other_items(user, items)
     return dashboard
 
@@ -361,6 +366,37 @@ def _entities_with_visible_mentions(user: Any, entity_ids: set[int]) -> set[int]
     return {m.entity_id for m in mentions if m.pk in visible}
 
 
+def case_open_leads(
+    case: Case,
+    user: Any,
+    *,
+    record_ids: dict[str, set[int]] | None = None,
+    lead_ids: set[int] | None = None,
+) -> list[Lead]:
+    """Open leads the user may see that are in the case or stand on one of its records
+    (one query, whatever the number of records)."""
+    if record_ids is None or lead_ids is None:
+        items = list(case.items.select_related("content_type"))
+        lead_ids = _ids(items, "leads.lead")
+        record_ids = defaultdict(set)
+        for item in items:
+            record_ids[_label(item)].add(item.object_id)
+    condition = Q(pk__in=lead_ids)
+    models = [m for label in ENTITY_SOURCE_LABELS if (m := record_model(label)) is not None]
+    for model, content_type in ContentType.objects.get_for_models(*models).items():
+        ids = record_ids.get(model._meta.label_lower)
+        if ids:
+            condition |= Q(records__content_type=content_type, records__object_id__in=ids)
+    return list(
+        leads_visible(user)
+        .filter(condition)
+        .exclude(status=LeadStatus.CLOSED)
+        .select_related("assignee")
+        .distinct()
+        .order_by("-score", "-pk")[:25]
+    )
+
+
 def case_activity(
     user: Any, case: Case, record_ids: dict[str, set[int]], agencies: set[int]
 ) -> list[AuditEvent]:
@@ -433,7 +469,13 @@ def home_detective(user: Any) -> dict[str, Any]:
         .select_related("query__evidence__incident", "candidate__evidence__incident")
         .order_by("-decided_at")[:20]
     )
-    return {"my_cases": cases, "new_links": new_links}
+    my_leads = list(
+        leads_visible(user)
+        .filter(assignee=user)
+        .exclude(status=LeadStatus.CLOSED)
+        .order_by("-score", "-pk")[:15]
+    )
+    return {"my_cases": cases, "new_links": new_links, "my_leads": my_leads}
 
 
 def home_analyst(user: Any) -> dict[str, Any]:
@@ -446,7 +488,8 @@ def home_analyst(user: Any) -> dict[str, Any]:
     visible = _visible_mention_ids(user, [p.left for p in pairs] + [p.right for p in pairs])
     review = [p for p in pairs if p.left_id in visible and p.right_id in visible][:15]
     jobs = list(Job.objects.visible_to(user).select_related("created_by")[:10])
-    return {"review_queue": review, "imports": jobs}
+    queue = list(lead_queue(user).exclude(status=LeadStatus.CLOSED)[:15])
+    return {"review_queue": review, "imports": jobs, "lead_queue": queue}
 
 
 def _visible_mention_ids(user: Any, mentions: list[EntityMention]) -> set[int]:
@@ -482,18 +525,13 @@ def home_lab(user: Any) -> dict[str, Any]:
 
 
 def home_supervisor(user: Any) -> dict[str, Any]:
-    """Time from a casing's registration to a ballistic lead, and open cases per detective."""
-    since = timezone.now() - dt.timedelta(days=90)
-    decided = (
-        Candidate.objects.visible_to(user)
-        .filter(
-            decision__in=(Decision.CONFIRMED, Decision.POTENTIAL_LEAD),
-            decided_at__gte=since,
-            query__evidence__isnull=False,
-        )
-        .values_list("decided_at", "query__evidence__created_at")[:2000]
-    )
-    hours = [(d - c).total_seconds() / 3600 for d, c in decided if d and c]
+    """Time from evidence entry to a ballistic lead (the leads' own measure), and open cases
+    per detective."""
+    hours = [
+        float(row["entry_to_lead_hours"])  # type: ignore[arg-type]
+        for row in time_to_lead_rows(user)
+        if row["entry_to_lead_hours"] is not None
+    ]
     workload = list(
         Case.objects.visible_to(user)
         .filter(agency_id=getattr(user, "agency_id", None))

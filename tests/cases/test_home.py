@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.utils import timezone
 
@@ -96,14 +94,10 @@ def test_lab_sees_evidence_and_pending_candidates(story, client, agency_a, agenc
     assert "B-EVIDENCE" not in text
 
 
-def test_supervisor_sees_time_to_lead_and_workload(story, client, agency_a, owner):
-    from ballistics.models import Candidate, Evidence
-
+def test_supervisor_sees_workload_per_detective(story, client, agency_a, agency_b, owner):
     supervisor = UserFactory(agency=agency_a, role="supervisor")
-    now = timezone.now()
-    Evidence.objects.filter(agency=agency_a).update(created_at=now - dt.timedelta(hours=30))
-    Candidate.objects.filter(agency=agency_a).exclude(decision="pending").update(decided_at=now)
     CaseFactory(agency=agency_a, lead_detective=owner)
+    CaseFactory(agency=agency_b, lead_detective=UserFactory(agency=agency_b, username="bdet"))
     text = _home(client, supervisor)
-    assert "Median 30.0 hours from a casing's registration to a ballistic lead (2 leads)" in text
-    assert "owner 2" in text
+    assert "Workload per detective" in text and "owner 2" in text
+    assert "bdet" not in text

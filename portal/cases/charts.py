@@ -35,7 +35,7 @@ NODE_COLOURS = {
 
 def case_map(points: Sequence[MapPoint]) -> go.Figure:
     """The case's incidents, alerts and recoveries on the portal's offline map."""
-    return alert_map(points, type_labels=MAP_KINDS, colours=MAP_COLOURS, height=420)
+    return alert_map(points, type_labels=MAP_KINDS, colours=MAP_COLOURS, height=420, webgl=False)
 
 
 def timeline_figure(events: Sequence[TimelineEvent], *, height: int = 320) -> go.Figure:

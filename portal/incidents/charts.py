@@ -46,14 +46,20 @@ def alert_map(
     title: str = "",
     height: int = 520,
     colours: dict[str, str] | None = None,
+    webgl: bool = True,
 ) -> go.Figure:
-    """Alerts coloured by type (or by `colours`) over a base layer of incidents."""
+    """Alerts coloured by type (or by `colours`) over a base layer of incidents.
+
+    WebGL draws thousands of points; `webgl=False` draws a few (a case's) as SVG,
+    which every browser renders, with or without a GPU.
+    """
+    scatter = go.Scattergl if webgl else go.Scatter
     type_labels = type_labels or {}
     colours = {**TYPE_COLOURS, **(colours or {})}
     figure = go.Figure()
     if base:
         figure.add_trace(
-            go.Scattergl(
+            scatter(
                 x=[p.longitude for p in base],
                 y=[p.latitude for p in base],
                 mode="markers",
@@ -67,7 +73,7 @@ def alert_map(
     for kind in kinds:
         points = [p for p in alerts if p.kind == kind]
         figure.add_trace(
-            go.Scattergl(
+            scatter(
                 x=[p.longitude for p in points],
                 y=[p.latitude for p in points],
                 mode="markers",

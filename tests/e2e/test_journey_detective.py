@@ -23,6 +23,8 @@ def test_detective_case_gun_story_and_search(page, agency_a, agency_b, owner, ou
     # Map, timeline and network are drawn by plotly from the page's figures.
     for chart in ("#case-map", "#case-timeline", "#case-network"):
         page.wait_for_selector(f"{chart} .main-svg", timeout=15000)
+    # The incident, its alert and the gun's recovery are points on the offline map (SVG).
+    assert page.locator("#case-map .scatterlayer path.point").count() == 3
     assert page.get_by_role("heading", name="This gun was also used in").is_visible()
     assert (
         "Incident 24-900202"

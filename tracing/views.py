@@ -168,7 +168,7 @@ def firearm_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "firearm": firearm,
             "traces": traces,
             "story": story,
-            "timeline_json": timeline_figure(story.events).to_json() if story.events else None,
+            "timeline_json": timeline_figure(story.events) if story.events else None,
         },
     )
 
@@ -221,6 +221,6 @@ def purchaser_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "traces": traces,
             "similar": similar,
             "story": story,
-            "timeline_json": timeline_figure(story.events).to_json() if story.events else None,
+            "timeline_json": timeline_figure(story.events) if story.events else None,
         },
     )

@@ -24,6 +24,7 @@ from django.db.models import Exists, F, Func, OuterRef, Q, TextField
 from leads.resolution.firearms import normalise_ffl
 from leads.resolution.names import clean_name, name_tokens, soundex
 from portal.cases.models import Case
+from portal.cases.timeline import visible_agency_ids
 from portal.incidents.models import Incident, IncidentPerson
 from tracing.models import Dealer, Firearm, PersonMention, Purchase, Trace
 from tracing.normalise import serial_key
@@ -84,7 +85,8 @@ class SearchResults:
             self.groups.setdefault(group, []).extend(hits)
 
 
-_IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-./ ]{1,60}$")
+# Serials and numbers: letters, digits and separators, with at least one digit.
+_IDENTIFIER = re.compile(r"^(?=.*\d)[A-Za-z0-9][A-Za-z0-9\-./ ]{1,60}$")
 
 
 def search(user: Any, query: str) -> SearchResults:
@@ -93,11 +95,14 @@ def search(user: Any, query: str) -> SearchResults:
     results = SearchResults(query=text)
     if len(text) < 2:
         return results
+    results.add("Cases", _cases(user, text))
     if _IDENTIFIER.match(text):
-        results.add("Cases", _cases(user, text))
+        # The same agencies visible_to allows, also named explicitly so that PostgreSQL
+        # reads the unique (agency, number) indexes.
+        agencies = visible_agency_ids(user)
         results.add("Firearms (serial number)", _serials(user, text))
-        results.add("Traces", _traces(user, text))
-        results.add("Incidents", _incidents(user, text))
+        results.add("Traces", _traces(user, text, agencies))
+        results.add("Incidents", _incidents(user, text, agencies))
         results.add("Dealers (FFL)", _dealers(user, text))
     results.add("People in traces", _trace_people(user, text))
     results.add("People in incidents", _incident_people(user, text))
@@ -106,7 +111,9 @@ def search(user: Any, query: str) -> SearchResults:
 
 
 def _cases(user: Any, text: str) -> list[Hit]:
-    cases = Case.objects.visible_to(user).filter(Q(number__iexact=text) | Q(title__icontains=text))
+    cases = Case.objects.visible_to(user).filter(
+        Q(number__in={text, text.upper()}) | Q(title__icontains=text)
+    )
     return [Hit(str(c), c.get_absolute_url(), c.get_status_display()) for c in cases[:LIMIT]]
 
 
@@ -118,11 +125,10 @@ def _serials(user: Any, text: str) -> list[Hit]:
     return [Hit(str(f), f.get_absolute_url(), f"serial {f.serial_normalised}") for f in firearms]
 
 
-def _traces(user: Any, text: str) -> list[Hit]:
-    numbers = {text, text.upper()}
+def _traces(user: Any, text: str, agencies: set[int]) -> list[Hit]:
     traces = (
         Trace.objects.visible_to(user)
-        .filter(Q(trace_number__in=numbers) | Q(agency_case_number__in=numbers))
+        .filter(agency_id__in=agencies, trace_number__in={text, text.upper()})
         .select_related("firearm")[:LIMIT]
     )
     return [
@@ -131,10 +137,10 @@ def _traces(user: Any, text: str) -> list[Hit]:
     ]
 
 
-def _incidents(user: Any, text: str) -> list[Hit]:
-    incidents = Incident.objects.visible_to(user).filter(incident_number__in={text, text.upper()})[
-        :LIMIT
-    ]
+def _incidents(user: Any, text: str, agencies: set[int]) -> list[Hit]:
+    incidents = Incident.objects.visible_to(user).filter(
+        agency_id__in=agencies, incident_number__in={text, text.upper()}
+    )[:LIMIT]
     return [Hit(str(i), i.get_absolute_url(), f"{i.occurred_date} {i.offense}") for i in incidents]
 
 

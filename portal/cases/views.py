@@ -60,7 +60,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if dashboard.network is not None and len(dashboard.network):
         network_json = charts.network_figure(
             dashboard.network, labels=dashboard.network_labels, kinds=dashboard.network_kinds
-        ).to_json()
+        )
     return render(
         request,
         "cases/case_detail.html",
@@ -68,9 +68,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "case": case,
             "d": dashboard,
             "map_json": charts.case_map(dashboard.points).to_json() if dashboard.points else None,
-            "timeline_json": charts.timeline_figure(dashboard.events).to_json()
-            if dashboard.events
-            else None,
+            "timeline_json": charts.timeline_figure(dashboard.events) if dashboard.events else None,
             "network_json": network_json,
         },
     )

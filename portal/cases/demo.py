@@ -107,12 +107,10 @@ def seed(ctx: DemoContext) -> None:
 
 
 def _firearm_chain(ctx: DemoContext) -> dict[str, Any] | None:
-    """Test-fire a traced county gun with a scan of a planted same-gun casing group, and
-    record the examiner's matches (confirmed for the first casing, potential for others)."""
-    from ballistics.choices import Decision, EvidenceKind, FiringPinShape
-    from ballistics.demo import CALIBER, fadul_dir
-    from ballistics.models import Candidate, Evidence, Scan
-    from ballistics.services import scan_import
+    """Test-fire a traced gun with a scan of a planted same-gun casing group, and record
+    the examiner's matches (confirmed for the first casing, potential for the others)."""
+    from ballistics.demo import fadul_dir
+    from ballistics.models import Evidence, Scan
     from tracing.models import Trace
     from tracing.synthetic import ANCHOR
 
@@ -121,11 +119,11 @@ def _firearm_chain(ctx: DemoContext) -> dict[str, Any] | None:
     if not planted or folder is None:
         return None
     city, county = ctx.agencies["city"], ctx.agencies["county"]
-    # Traces end at the synthetic anchor date: keep the casings of shootings before the
-    # latest county recovery, from the planted gun with the most of them.
+    other = {city.pk: county, county.pk: city}
+    # Traces end at the synthetic anchor date: only shootings before the latest recovery
+    # can be the gun's. Planted guns with most such casings first.
     latest = (
-        Trace.objects.filter(agency=county, purchase__dealer__isnull=False)
-        .exclude(recovery_date=None)
+        Trace.objects.exclude(recovery_date=None)
         .order_by("-recovery_date")
         .values_list("recovery_date", flat=True)
         .first()
@@ -133,39 +131,59 @@ def _firearm_chain(ctx: DemoContext) -> dict[str, Any] | None:
     groups: dict[str, set[str]] = {}
     for link in planted:
         groups.setdefault(link["gun"], set()).update(link["evidence"])
-    best: list[Any] = []
-    for exhibits in groups.values():
-        found = list(
-            Evidence.objects.filter(
-                exhibit_number__in=exhibits, incident__occurred_date__lte=latest
+    candidates_by_gun = sorted(
+        (
+            list(
+                Evidence.objects.filter(
+                    exhibit_number__in=exhibits, incident__occurred_date__lte=latest
+                )
+                .select_related("incident")
+                .order_by("incident__occurred_date", "exhibit_number")
             )
-            .select_related("incident")
-            .order_by("incident__occurred_date", "exhibit_number")
-        )
-        if len(found) > len(best):
-            best = found
-    casings = best
-    scans = {scan.evidence_id: scan for scan in Scan.objects.filter(evidence__in=casings)}
-    source = next(
-        (scans[c.pk] for c in casings if c.pk in scans and scans[c.pk].agency_id == city.pk), None
+            for exhibits in groups.values()
+        ),
+        key=len,
+        reverse=True,
     )
-    # A gun bought before the first of those shootings and recovered after the last one.
-    dates = [c.incident.occurred_date for c in casings if c.incident is not None]
-    trace = (
-        Trace.objects.filter(
-            agency=county,
-            purchase__dealer__isnull=False,
-            purchase__purchase_date__lt=min(dates, default=ANCHOR),
-            recovery_date__gte=max(dates, default=ANCHOR),
-        )
-        .select_related("firearm")
-        .order_by("recovery_date", "pk")
-        .first()
-    )
-    if source is None or trace is None:
-        return None
+    for casings in candidates_by_gun:
+        scans = {scan.evidence_id: scan for scan in Scan.objects.filter(evidence__in=casings)}
+        dates = [c.incident.occurred_date for c in casings if c.incident is not None]
+        for source in (scans[c.pk] for c in casings if c.pk in scans):
+            # The gun belongs to the other agency, which has no scan of this file yet.
+            gun_agency = other[source.agency_id]
+            # A gun bought before the first of those shootings and recovered after the last.
+            trace = (
+                Trace.objects.filter(
+                    agency=gun_agency,
+                    purchase__dealer__isnull=False,
+                    purchase__purchase_date__lt=min(dates, default=ANCHOR),
+                    recovery_date__gte=max(dates, default=ANCHOR),
+                )
+                .select_related("firearm")
+                .order_by("recovery_date", "pk")
+                .first()
+            )
+            if trace is not None:
+                return _test_fire(ctx, folder, trace, source, casings, scans)
+    return None
+
+
+def _test_fire(
+    ctx: DemoContext,
+    folder: Any,
+    trace: Any,
+    source: Any,
+    casings: list[Any],
+    scans: dict[int, Any],
+) -> dict[str, Any]:
+    from ballistics.choices import Decision, EvidenceKind, FiringPinShape
+    from ballistics.demo import CALIBER
+    from ballistics.models import Candidate, Evidence, Scan
+    from ballistics.services import scan_import
+
+    agency = trace.agency
     test_fire = Evidence.objects.create(
-        agency=county,
+        agency=agency,
         exhibit_number="TF-DEMO-0001",
         kind=EvidenceKind.TEST_FIRE,
         firearm=trace.firearm,
@@ -175,9 +193,8 @@ def _firearm_chain(ctx: DemoContext) -> dict[str, Any] | None:
         recovered_by="Firearms examiner",
         notes="Demo test-fire (a real NIST scan stands in for it).",
     )
-    # The county has no scan of this file, so the import makes the test-fire its own scan.
     tf_scan, _ = scan_import(
-        agency=county,
+        agency=agency,
         name=f"testfire-{source.original_name}",
         data=(folder / source.original_name).read_bytes(),
         caliber=CALIBER,
@@ -187,7 +204,7 @@ def _firearm_chain(ctx: DemoContext) -> dict[str, Any] | None:
     incidents: list[int] = []
     for rank, casing in enumerate((c for c in casings if c.pk in scans), start=1):
         Candidate.objects.create(
-            agency=county,
+            agency=agency,
             query=tf_scan,
             candidate=scans[casing.pk],
             rank=rank,

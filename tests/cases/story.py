@@ -48,17 +48,29 @@ class Story:
     case_b: Any
 
 
-def mention_entity(record: Any, kind: str, label: str, role: str = "") -> Any:
-    entity = Entity.objects.create(kind=kind, label=label)
+def scoped(model: Any, agency_id: int) -> dict[str, int]:
+    """The agency field's value when the model has one (entities become agency-owned)."""
+    return {"agency_id": agency_id} if any(f.name == "agency" for f in model._meta.fields) else {}
+
+
+def add_mention(entity: Any, record: Any, *, kind: str, role: str = "", **fields: Any) -> Any:
+    """A resolution mention of `record` in `entity`, as the resolution step writes them."""
     content_type = ContentType.objects.get_for_model(record)
-    EntityMention.objects.create(
+    return EntityMention.objects.create(
         entity=entity,
         kind=kind,
         content_type=content_type,
         object_id=record.pk,
         role=role,
         key=f"{content_type.app_label}.{content_type.model}:{record.pk}:{role}",
+        **scoped(EntityMention, record.agency_id),
+        **fields,
     )
+
+
+def mention_entity(record: Any, kind: str, label: str, role: str = "") -> Any:
+    entity = Entity.objects.create(kind=kind, label=label, **scoped(Entity, record.agency_id))
+    add_mention(entity, record, kind=kind, role=role)
     return entity
 
 

@@ -9,6 +9,7 @@ from leads.models import MatchCandidate
 from tests.ballistics.factories import CandidateFactory, EvidenceFactory, ScanFactory
 from tests.cases.factories import CaseFactory
 from tests.cases.helpers import page_text
+from tests.cases.story import add_mention
 from tests.conftest import login
 from tests.factories import JobFactory, UserFactory
 from tests.incidents.factories import IncidentPersonFactory
@@ -48,17 +49,10 @@ def test_analyst_sees_the_review_queue_of_visible_pairs_and_imports(
     right = story.person_entity.mentions.first()
     other = IncidentPersonFactory(agency=agency_a, last_name="JONSON")
     foreign = IncidentPersonFactory(agency=agency_b, last_name="JOHNSON")
-    from django.contrib.contenttypes.models import ContentType
 
     def mention(record, ref):
-        return EntityMention.objects.create(
-            entity=story.person_entity,
-            kind="person",
-            object_id=record.pk,
-            reference=ref,
-            source="incident",
-            content_type=ContentType.objects.get_for_model(record),
-            key=f"k:{ref}",
+        return add_mention(
+            story.person_entity, record, kind="person", reference=ref, source="incident"
         )
 
     visible = mention(other, "VISIBLE-REF")

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from leads.models import EntityMention
 from portal.models import AuditEvent
 from tests.cases.helpers import figure, page_text
-from tests.cases.story import mention_entity
+from tests.cases.story import add_mention, mention_entity
 from tests.incidents.factories import IncidentFactory, IncidentPersonFactory
 from tests.tracing.factories import PersonMentionFactory
 
@@ -115,24 +114,12 @@ def test_person_timeline_follows_the_resolved_entity_into_incidents(story, owner
         incident=IncidentFactory(agency=agency_b, incident_number="B-77"),
     )
     for record in (suspect, foreign):
-        EntityMention.objects.create(
-            entity=story.person_entity,
-            kind="person",
-            content_type_id=_type_id(record),
-            object_id=record.pk,
-            key=f"test:{record.pk}:{record._meta.model_name}",
-        )
+        add_mention(story.person_entity, record, kind="person")
     text = page_text(owner_client.get(story.purchaser.get_absolute_url()))
     timeline = text[text.index("Timeline of this person") :]
     assert "Across every record that person resolution put in the same person" in timeline
     assert "Suspect in incident 24-900909" in timeline
     assert "B-77" not in timeline
-
-
-def _type_id(record) -> int:
-    from django.contrib.contenttypes.models import ContentType
-
-    return ContentType.objects.get_for_model(record).pk
 
 
 def test_mention_entity_helper_is_unique_per_record(story):

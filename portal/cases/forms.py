@@ -4,12 +4,15 @@ from typing import Any
 
 from django import forms
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 
 from portal.cases.models import Case
 from portal.cases.records import CASE_RECORD_LABELS
 
 
 class CaseForm(forms.ModelForm):
+    """A new case; its agency and lead detective are the author's."""
+
     class Meta:
         model = Case
         fields = ["number", "title", "status", "summary"]
@@ -28,11 +31,9 @@ class AddToCaseForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["case"].queryset = Case.objects.visible_to(user)  # type: ignore[attr-defined]
-        condition = None
+        # Only the kinds of record a case holds.
+        condition = Q(pk__in=[])
         for label in CASE_RECORD_LABELS:
             app_label, model = label.split(".")
-            from django.db.models import Q
-
-            part = Q(app_label=app_label, model=model)
-            condition = part if condition is None else condition | part
+            condition |= Q(app_label=app_label, model=model)
         self.fields["content_type"].queryset = ContentType.objects.filter(condition)  # type: ignore[attr-defined]

@@ -45,12 +45,6 @@ def record_model(label: str) -> type[models.Model] | None:
         return None
 
 
-def case_record_models() -> dict[str, type[models.Model]]:
-    return {
-        label: model for label in CASE_RECORD_LABELS if (model := record_model(label)) is not None
-    }
-
-
 def visible_records(user: Any, model: type[models.Model]) -> QuerySet[Any]:
     """`model`'s records the user may see: through visible_to for agency records.
 

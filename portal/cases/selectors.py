@@ -28,11 +28,11 @@ from portal.cases.records import ENTITY_SOURCE_LABELS, record_model, visible_rec
 from portal.cases.timeline import (
     BallisticLink,
     TimelineEvent,
-    _link_events,
-    _trace_events,
     alerts_of_incidents,
     ballistic_links,
+    link_events,
     sorted_events,
+    trace_events,
     visible_agency_ids,
 )
 from portal.incidents.charts import MapPoint
@@ -176,7 +176,7 @@ def case_dashboard(user: Any, case: Case) -> CaseDashboard:
     events: list[TimelineEvent] = []
     for item in evidence:
         matches = links_by_evidence.get(item.pk, [])
-        events.extend(_link_events(matches, {}))
+        events.extend(link_events(matches, {}))
         for link in matches:
             if link.incident.pk in incident_ids:
                 continue
@@ -192,7 +192,7 @@ def case_dashboard(user: Any, case: Case) -> CaseDashboard:
     traces_by_firearm: dict[int, list[Trace]] = defaultdict(list)
     for trace in traces:
         traces_by_firearm[trace.firearm_id].append(trace)
-        events.extend(_trace_events(trace, possessors.get(trace.pk)))
+        events.extend(trace_events(trace, possessors.get(trace.pk)))
     for incident in incidents:
         events.append(
             TimelineEvent(

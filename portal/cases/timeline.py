@@ -194,11 +194,11 @@ def firearm_story(user: Any, firearm: Firearm) -> FirearmStory:
         )
     purchase_dates: list[dt.date] = []
     for trace in traces:
-        events.extend(_trace_events(trace, possessors.get(trace.pk)))
+        events.extend(trace_events(trace, possessors.get(trace.pk)))
         purchase = getattr(trace, "purchase", None)
         if purchase is not None and purchase.purchase_date:
             purchase_dates.append(purchase.purchase_date)
-    events.extend(_link_events(links, alerts))
+    events.extend(link_events(links, alerts))
 
     first_purchase = min(purchase_dates) if purchase_dates else None
     incident_dates = [link.incident.occurred_date for link in links]
@@ -217,7 +217,7 @@ def firearm_story(user: Any, firearm: Firearm) -> FirearmStory:
     )
 
 
-def _trace_events(trace: Trace, possessor: PersonMention | None) -> list[TimelineEvent]:
+def trace_events(trace: Trace, possessor: PersonMention | None) -> list[TimelineEvent]:
     events = []
     purchase = getattr(trace, "purchase", None)
     if purchase is not None and (purchase.purchase_date or purchase.dealer_id):
@@ -266,7 +266,7 @@ def _trace_events(trace: Trace, possessor: PersonMention | None) -> list[Timelin
     return events
 
 
-def _link_events(
+def link_events(
     links: list[BallisticLink], alerts: dict[int, list[AlertIncidentLink]]
 ) -> list[TimelineEvent]:
     events = []

@@ -215,7 +215,8 @@ def _incident_people(user: Any, text: str) -> list[Hit]:
         IncidentPerson.objects.visible_to(user)
         .annotate(last_key=PhoneticKey(F("last_name")), first_key=PhoneticKey(F("first_name")))
         .filter(condition)
-        .select_related("incident")[:NAME_CANDIDATES]
+        .select_related("incident")
+        .order_by("pk")[:NAME_CANDIDATES]
     )
     persons.sort(key=lambda p: -_similarity(text, f"{p.first_name} {p.last_name}"))
     return [

@@ -169,6 +169,8 @@ def case_dashboard(user: Any, case: Case) -> CaseDashboard:
         IncidentPerson.objects.visible_to(user)
         .filter(incident_id__in=incident_ids)
         .select_related("incident")
+        # Not the model's order (by the incident's date): that would sort every incident.
+        .order_by("incident_id", "pk")
     )
 
     # "This gun was also used in": matches that reach an incident outside the case.

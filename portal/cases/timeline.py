@@ -354,6 +354,7 @@ def person_story(user: Any, mention: PersonMention) -> PersonStory:
         IncidentPerson.objects.visible_to(user)
         .filter(pk__in=incident_person_ids)
         .select_related("incident")
+        .order_by("pk")
     )
     return PersonStory(
         events=sorted_events(person_events(mentions, persons)),

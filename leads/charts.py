@@ -13,7 +13,17 @@ import plotly.graph_objects as go
 GOAL_HOURS = (24, 48)
 
 
-def weekly_time_to_lead(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+def within_goal(row: dict[str, Any], goal_hours: int = GOAL_HOURS[1]) -> bool | None:
+    """Did the lead reach a detective within the goal of the evidence entry? None: not yet known."""
+    entry, assign = row["entry_to_lead_hours"], row["lead_to_assignment_hours"]
+    if entry is None or assign is None:
+        return None
+    return bool(entry + assign <= goal_hours)
+
+
+def weekly_time_to_lead(
+    rows: Iterable[dict[str, Any]], goal_hours: int = GOAL_HOURS[1]
+) -> list[dict[str, Any]]:
     """Per week (Monday) of raising: leads, median hours of both steps, share within goal."""
     weeks: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
@@ -40,7 +50,7 @@ def weekly_time_to_lead(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
                 "leads": len(leads),
                 "entry_to_lead": round(statistics.median(entry), 1) if entry else None,
                 "lead_to_assignment": round(statistics.median(assign), 1) if assign else None,
-                "within_goal": sum(1 for hours in total if hours <= GOAL_HOURS[1]),
+                "within_goal": sum(1 for hours in total if hours <= goal_hours),
                 "measured": len(total),
             }
         )

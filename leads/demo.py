@@ -121,6 +121,10 @@ def _plant_person_links(ctx: DemoContext, count: int = len(STATUS_CYCLE)) -> int
             )
         planted.append({"possessor_mention": possessor.pk, "suspect": suspect.pk})
     ctx.truth.setdefault("leads", {})["planted_person_links"] = planted
+    # The planted suspects are incident persons of the demo like any other.
+    incidents_truth = ctx.truth.get("incidents")
+    if isinstance(incidents_truth, dict) and "persons" in incidents_truth:
+        incidents_truth["persons"] += len(planted)
     return len(planted)
 
 

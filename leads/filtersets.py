@@ -16,8 +16,14 @@ class LeadFilterSet(django_filters.FilterSet):
     assignee = django_filters.CharFilter(
         field_name="assignee__username", lookup_expr="iexact", label="Assignee (username)"
     )
-    open = django_filters.BooleanFilter(method="filter_open", label="Open only")
-    min_score = django_filters.NumberFilter(field_name="score", lookup_expr="gte")
+    state = django_filters.ChoiceFilter(
+        choices=[("open", "Open"), ("closed", "Closed")],
+        method="filter_state",
+        label="Open or closed",
+    )
+    min_score = django_filters.NumberFilter(
+        field_name="score", lookup_expr="gte", label="Score at least"
+    )
 
     class Meta:
         model = Lead
@@ -29,10 +35,8 @@ class LeadFilterSet(django_filters.FilterSet):
             return queryset
         return queryset.filter(Q(number__iexact=value) | Q(title__icontains=value))
 
-    def filter_open(
-        self, queryset: QuerySet[Lead], name: str, value: bool | None
-    ) -> QuerySet[Lead]:
-        if value is None:
-            return queryset
+    def filter_state(self, queryset: QuerySet[Lead], name: str, value: str) -> QuerySet[Lead]:
         closed = Q(status=LeadStatus.CLOSED)
-        return queryset.exclude(closed) if value else queryset.filter(closed)
+        if value == "open":
+            return queryset.exclude(closed)
+        return queryset.filter(closed) if value == "closed" else queryset

@@ -349,6 +349,20 @@ class LeadRecord(models.Model):
     def __str__(self) -> str:
         return f"{self.lead_id}: {self.label}"
 
+    @property
+    def page_url(self) -> str:
+        """The record's page: as kept at raising, else from its model when it has gained one
+        since (most pages need only the id). Empty when the record has no page."""
+        if self.url:
+            return self.url
+        model = self.content_type.model_class()
+        if model is None or not hasattr(model, "get_absolute_url"):
+            return ""
+        try:
+            return str(getattr(model(pk=self.object_id), "get_absolute_url")())  # noqa: B009
+        except Exception:  # a page that needs more than the id: none is shown
+            return ""
+
 
 class LeadEvent(models.Model):
     """One line of a lead's history: raised, new facts, assigned, status changed."""

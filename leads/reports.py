@@ -94,11 +94,17 @@ def _details(record: LeadRecord) -> str:
 
 
 def record_rows(
-    leads: Iterable[Lead], stamp: Stamp, type_labels: dict[int, str]
+    leads: Iterable[Lead],
+    records: Iterable[LeadRecord],
+    stamp: Stamp,
+    type_labels: dict[int, str],
 ) -> Iterable[list[Any]]:
-    """One export row per record of each lead (records prefetched with the leads)."""
+    """One export row per record, in the order of the leads."""
+    by_lead: dict[int, list[LeadRecord]] = {}
+    for record in records:
+        by_lead.setdefault(record.lead_id, []).append(record)
     for lead in leads:
-        for record in lead.records.all():
+        for record in by_lead.get(lead.pk, []):
             yield [
                 lead.number,
                 lead.get_kind_display(),
@@ -110,7 +116,7 @@ def record_rows(
                 type_labels.get(record.content_type_id, ""),
                 record.object_id,
                 record.label,
-                stamp.base_url + record.url if record.url else "",
+                stamp.base_url + record.page_url if record.page_url else "",
                 record.occurred_at,
                 record.latitude,
                 record.longitude,
@@ -368,8 +374,8 @@ def lead_pdf(
     rows: list[list[Any]] = [["#", "Record", "Why it is on the lead", "Source record"]]
     for index, record in enumerate(records, 1):
         source = f"{type_labels.get(record.content_type_id, 'record')} #{record.object_id}"
-        if record.url:
-            source += f" {stamp.base_url}{record.url}"
+        if record.page_url:
+            source += f" {stamp.base_url}{record.page_url}"
         why = str(record.evidence.get("why", ""))
         explanations = record.evidence.get("indicator_explanations") or []
         if explanations:

@@ -32,7 +32,7 @@ from django.utils import timezone
 from ballistics.choices import Decision, EvidenceKind
 from ballistics.models import Candidate, Evidence
 from ballistics.services import gallery_agencies
-from leads.models import EntityKind, EntityMention, LeadKind, LeadSettings
+from leads.models import Entity, EntityKind, EntityMention, LeadKind, LeadSettings
 from portal.incidents.models import (
     AlertIncidentLink,
     Incident,
@@ -285,6 +285,17 @@ def firearm_fact(firearm: Firearm, why: str) -> Fact:
             "manufacturer": firearm.manufacturer,
         },
         solvability=[(SOLVE_FIREARM, "the gun itself is in hand")],
+    )
+
+
+def entity_fact(entity: Entity, why: str) -> Fact:
+    return Fact(
+        obj=entity,
+        role="person",
+        label=f"Resolved person {entity.label or entity.pk}",
+        why=why,
+        entered_at=entity.created_at,
+        details={"key": f"entity:{entity.pk}", "entity": entity.pk},
     )
 
 
@@ -726,6 +737,7 @@ def person_link_findings(agency: Agency, entity_ids: Iterable[int] | None = None
         record = by_key.get((content_type_id, object_id))
         if record is not None:
             grouped[entity_id].append(record)
+    entities_by_id = Entity.objects.in_bulk(list(grouped))
     found = []
     for entity_id, records in sorted(grouped.items()):
         traces = {r.trace_id: r.trace for r in records if isinstance(r, PersonMention)}
@@ -739,11 +751,20 @@ def person_link_findings(agency: Agency, entity_ids: Iterable[int] | None = None
             else (", ".join(p for p in (people[0].last_name, people[0].first_name) if p))
         )
         facts: list[Fact] = []
+        if entity_id in entities_by_id:
+            facts.append(
+                entity_fact(
+                    entities_by_id[entity_id],
+                    "Person resolution put these mentions in one person.",
+                )
+            )
         for record in people:
             if isinstance(record, PersonMention):
-                facts.append(person_fact(record, "Resolved as the same person."))
+                fact = person_fact(record, "Resolved as the same person.")
             else:
-                facts.append(incident_person_fact(record, "Resolved as the same person."))
+                fact = incident_person_fact(record, "Resolved as the same person.")
+            fact.details["refs"] = [*fact.details.get("refs", []), f"entity:{entity_id}"]
+            facts.append(fact)
         for trace in traces.values():
             facts.append(trace_fact(trace, f"{name} is named on this trace."))
         for incident in incidents.values():

@@ -90,14 +90,15 @@ def unread_notification_count(user: Any) -> int:
 def time_to_lead_rows(user: Any, *, kind: str = LeadKind.BALLISTIC) -> list[dict[str, object]]:
     """Per lead of `kind`: hours from evidence entry to lead, and from lead to assignment."""
     rows = []
-    for number, created, entered, assigned in (
+    for pk, number, created, entered, assigned in (
         leads_visible(user)
         .filter(kind=kind)
         .order_by("created_at")
-        .values_list("number", "created_at", "evidence_entered_at", "assigned_at")
+        .values_list("pk", "number", "created_at", "evidence_entered_at", "assigned_at")
     ):
         rows.append(
             {
+                "pk": pk,
                 "number": number,
                 "created_at": created,
                 "entry_to_lead_hours": (created - entered).total_seconds() / 3600

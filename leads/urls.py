@@ -19,4 +19,5 @@ urlpatterns = [
     path("leads/<int:pk>/report.xlsx", views.report_xlsx, name="report_xlsx"),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
+    path("notifications/count.json", views.notification_count, name="notification_count"),
 ]

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -33,6 +33,7 @@ from portal.permissions import (
 )
 
 QUEUE_PAGE_SIZE = 50
+LATEST_LEADS = 50
 
 
 def _assignees(user: Any) -> QuerySet[User]:
@@ -229,7 +230,7 @@ def _report_lead(request: HttpRequest, pk: int) -> tuple[Lead, list[LeadRecord]]
         _lead(request, pk)
         raise PermissionDenied
     lead = _lead(request, pk)
-    return lead, list(lead.records.all())
+    return lead, list(lead.records.select_related("content_type"))
 
 
 @login_required
@@ -247,7 +248,7 @@ def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def report_csv(request: HttpRequest, pk: int) -> HttpResponseBase:
     lead, records = _report_lead(request, pk)
     audit_export(request, scope="leads.lead", fmt="csv", rows=len(records), lead=lead.number)
-    rows = reports.record_rows([lead], _stamp(request), reports.type_labels_for(records))
+    rows = reports.record_rows([lead], records, _stamp(request), reports.type_labels_for(records))
     return csv_response(f"lead-{lead.number}.csv", reports.EXPORT_HEADER, list(rows))
 
 
@@ -255,7 +256,9 @@ def report_csv(request: HttpRequest, pk: int) -> HttpResponseBase:
 def report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     lead, records = _report_lead(request, pk)
     audit_export(request, scope="leads.lead", fmt="xlsx", rows=len(records), lead=lead.number)
-    rows = list(reports.record_rows([lead], _stamp(request), reports.type_labels_for(records)))
+    rows = list(
+        reports.record_rows([lead], records, _stamp(request), reports.type_labels_for(records))
+    )
     return xlsx_response(f"lead-{lead.number}.xlsx", {lead.number: (reports.EXPORT_HEADER, rows)})
 
 
@@ -266,13 +269,16 @@ def queue_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     if fmt not in ("csv", "xlsx"):
         raise Http404
     _, leads = _filtered(request)
-    leads = leads.prefetch_related(Prefetch("records", queryset=LeadRecord.objects.order_by("pk")))
+    records_query = LeadRecord.objects.select_related("content_type").order_by("pk")
+    leads = leads.prefetch_related(Prefetch("records", queryset=records_query))
     chosen = list(leads)
     records = [r for lead in chosen for r in lead.records.all()]
     audit_export(
         request, scope="leads.lead", fmt=fmt, rows=len(records), query=request.GET.urlencode()
     )
-    rows = list(reports.record_rows(chosen, _stamp(request), reports.type_labels_for(records)))
+    rows = list(
+        reports.record_rows(chosen, records, _stamp(request), reports.type_labels_for(records))
+    )
     if fmt == "csv":
         return csv_response("leads.csv", reports.EXPORT_HEADER, rows)
     return xlsx_response("leads.xlsx", {"Leads": (reports.EXPORT_HEADER, rows)})
@@ -283,9 +289,10 @@ def queue_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
 
 @login_required
 def time_to_lead(request: HttpRequest) -> HttpResponse:
-    table = charts.weekly_time_to_lead(selectors.time_to_lead_rows(request.user))
     user: Any = request.user
     goal = lead_settings(user.agency).goal_hours if user.agency_id else 48
+    rows = selectors.time_to_lead_rows(user)
+    table = charts.weekly_time_to_lead(rows, goal)
     measured = sum(row["measured"] for row in table)
     within = sum(row["within_goal"] for row in table)
     return render(
@@ -297,6 +304,10 @@ def time_to_lead(request: HttpRequest) -> HttpResponse:
             "measured": measured,
             "within": within,
             "figure": charts.time_to_lead_figure(table, goal) if table else None,
+            "latest": [
+                {**row, "within_goal": charts.within_goal(row, goal)}
+                for row in reversed(rows[-LATEST_LEADS:])
+            ],
         },
     )
 
@@ -305,6 +316,13 @@ def time_to_lead(request: HttpRequest) -> HttpResponse:
 def notification_list(request: HttpRequest) -> HttpResponse:
     notifications = Notification.objects.filter(user=request.user)[:200]  # type: ignore[misc]
     return render(request, "leads/notifications.html", {"notifications": notifications})
+
+
+@login_required
+def notification_count(request: HttpRequest) -> JsonResponse:
+    """The header's unread count, fetched by static/js/notifications.js after the page loads,
+    so that no page pays a query for it (and, sent as a poll, it keeps no session alive)."""
+    return JsonResponse({"unread": selectors.unread_notification_count(request.user)})
 
 
 @require_POST

@@ -51,6 +51,7 @@ urlpatterns = [
     path("", include("leads.urls")),
     path("api/v1/", include("portal.api.urls")),
     path("api/v1/", include("tracing.api.urls")),
+    path("api/v1/", include("leads.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     path("admin/", admin.site.urls),

@@ -79,7 +79,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.navigation",
-                "leads.context_processors.notifications",
             ],
         },
     },
@@ -163,6 +162,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Traces, incidents, gunshot alerts, ballistic evidence and leads, "
     "scoped to the records your agency may see.",
     "VERSION": "1",
+    # Several models have a "status" with their own choices; name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "LeadStatusEnum": "leads.models.LeadStatus",
+        "LeadKindEnum": "leads.models.LeadKind",
+    },
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",

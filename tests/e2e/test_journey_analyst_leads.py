@@ -6,6 +6,7 @@ import csv
 import io
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -20,7 +21,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 def test_analyst_assigns_works_and_exports_a_lead(page, agency_a, password):
     UserFactory(username="analyst1", agency=agency_a, role="analyst")
-    detective = UserFactory(username="detective1", agency=agency_a, role="detective")
+    detective: Any = UserFactory(username="detective1", agency=agency_a, role="detective")
     lead = raise_ballistic_lead(agency_a)
 
     sign_in(page, "analyst1", password)
@@ -60,3 +61,16 @@ def test_analyst_assigns_works_and_exports_a_lead(page, agency_a, password):
     assert {row["lead_number"] for row in rows} == {lead.number}
     assert {row["lead_status"] for row in rows} == {"Investigating"}
     assert all(row["exported_by"] == "analyst1" for row in rows)
+
+    # The detective sees the assignment in the header and in the notification list.
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_load_state("networkidle")
+    sign_in(page, "detective1", password)
+    visit(page, "/leads/")
+    badge = page.locator(".notifications-link .badge")
+    badge.wait_for(timeout=10000)
+    assert badge.inner_text() == "1 unread"
+    page.locator(".notifications-link").click()
+    page.wait_for_load_state("networkidle")
+    snap(page, "notifications")
+    assert f"Lead {lead.number} assigned to you" in page.content()

@@ -41,12 +41,17 @@ def _body(response: Any) -> bytes:
 def test_the_queue_lists_scored_leads_and_filters_them(
     analyst_client: Client, agency_a: Any, lead: Lead
 ) -> None:
-    other = LeadFactory(agency=agency_a, kind="trafficking", title="Possible straw purchaser X")
+    other: Any = LeadFactory(
+        agency=agency_a, kind="trafficking", title="Possible straw purchaser X"
+    )
     page = analyst_client.get("/leads/").content.decode()
     assert lead.number in page and other.number in page
     assert lead.score_explanation[0]["why"].split(":")[0] in page  # the score in words
     filtered = analyst_client.get("/leads/?kind=trafficking").content.decode()
     assert other.number in filtered and lead.number not in filtered
+    Lead.objects.filter(pk=other.pk).update(status=LeadStatus.CLOSED, outcome="no_action")
+    still_open = analyst_client.get("/leads/?state=open").content.decode()
+    assert lead.number in still_open and other.number not in still_open
     assert AuditEvent.objects.filter(event_type="search", object_type="leads.lead").exists()
 
 
@@ -54,7 +59,7 @@ def test_bulk_assignment_assigns_and_notifies(
     analyst_client: Client, agency_a: Any, lead: Lead
 ) -> None:
     second = raise_ballistic_lead(agency_a)
-    detective = UserFactory(username="det7", agency=agency_a)
+    detective: Any = UserFactory(username="det7", agency=agency_a)
     response = analyst_client.post(
         "/leads/assign/", {"lead": [lead.pk, second.pk], "assignee": detective.pk}
     )
@@ -65,7 +70,10 @@ def test_bulk_assignment_assigns_and_notifies(
     }
     assert Notification.objects.filter(user=detective).count() == 2
     det_client = login(Client(), detective)
-    assert ">2<" in det_client.get("/leads/").content.decode().replace(" ", "")
+    # The header's count (fetched by static/js/notifications.js) and the list.
+    assert det_client.get("/notifications/count.json").json() == {"unread": 2}
+    page = det_client.get("/leads/").content.decode()
+    assert 'data-count-url="/notifications/count.json"' in page
     assert lead.number in det_client.get("/notifications/").content.decode()
 
 
@@ -107,7 +115,7 @@ def test_the_pdf_report_holds_the_lead_s_facts(analyst_client: Client, lead: Lea
     assert event.detail["format"] == "pdf" and event.actor_username == "analyst1"
 
 
-def _injected_lead(agency: Any) -> Lead:
+def _injected_lead(agency: Any) -> Any:
     lead = LeadFactory(agency=agency, title="=HYPERLINK(1)")
     for label in INJECTIONS:
         LeadRecordFactory(lead=lead, label=label, evidence={"why": label})
@@ -215,3 +223,52 @@ def test_queue_and_lead_page_query_counts_are_flat(analyst_client: Client, agenc
 
     assert_flat_query_count(analyst_client, "/leads/", grow_leads, max_queries=14)
     assert_flat_query_count(analyst_client, lead.get_absolute_url(), grow_records, max_queries=16)
+
+
+def test_a_record_without_a_kept_address_links_to_its_page_when_it_has_one(
+    analyst_client: Client, agency_a: Any, lead: Lead
+) -> None:
+    record = lead.records.filter(role="incident").first()
+    assert record is not None
+    expected = record.url
+    type(record).objects.filter(pk=record.pk).update(url="")
+    page = analyst_client.get(lead.get_absolute_url()).content.decode()
+    assert f'href="{expected}"' in page
+
+
+def test_a_sharing_partner_reads_the_lead_but_cannot_work_it(
+    agency_a: Any, agency_b: Any, lead: Lead
+) -> None:
+    from tests.factories import SharingAgreementFactory
+
+    SharingAgreementFactory(owner=agency_a, partner=agency_b)
+    partner_analyst: Any = UserFactory(username="b-analyst", agency=agency_b, role="analyst")
+    partner = login(Client(), partner_analyst)
+    page = partner.get(lead.get_absolute_url()).content.decode()
+    assert lead.title in page and "Change status" not in page
+    assert f"Select lead {lead.number}" not in partner.get("/leads/").content.decode()
+    assert (
+        partner.post(f"/leads/{lead.pk}/assign/", {"assignee": partner_analyst.pk}).status_code
+        == 404
+    )
+    partner.post("/leads/assign/", {"lead": [lead.pk], "assignee": partner_analyst.pk})
+    lead.refresh_from_db()
+    assert lead.assignee is None and lead.status == LeadStatus.NEW
+
+
+def test_time_to_lead_measures_entry_to_lead_and_lead_to_assignment(
+    analyst_client: Client, analyst: Any, lead: Lead
+) -> None:
+    import datetime as dt
+
+    from leads.workflow import lead_assign
+
+    lead_assign(lead=lead, assignee=analyst, user=analyst)
+    Lead.objects.filter(pk=lead.pk).update(
+        evidence_entered_at=lead.created_at - dt.timedelta(hours=10),
+        assigned_at=lead.created_at + dt.timedelta(hours=20),
+    )
+    page = analyst_client.get("/leads/time-to-lead/").content.decode()
+    row = page[page.index(lead.number) :]
+    assert "<td>10.0</td><td>20.0</td><td>yes</td>" in row.replace("\n", "")
+    assert "1 of 1 assigned ballistic lead reached a detective within 48 hours" in page

@@ -282,7 +282,7 @@ def test_a_test_fire_confirmed_against_casings_of_two_incidents_raises_a_repeat_
 # --- alert cluster ---
 
 
-def _cluster(agency: Any, *, alerts: int, casings: int) -> tuple[Any, Incident]:
+def _cluster(agency: Any, *, alerts: int, casings: int) -> tuple[Any, Any]:
     event = ShootingEventFactory(agency=agency, alert_count=alerts)
     incident = IncidentFactory(agency=agency)
     for _ in range(alerts):
@@ -347,6 +347,7 @@ def test_a_person_in_a_trace_and_an_incident_raises_a_person_link_lead(
     records = _records(lead)
     assert ("incident", suspect.incident_id) in records
     assert ("trace", purchaser.trace_id) in records
+    assert ("entity", person.pk) in records
     assert rules_run(agency=agency_a, kinds=[LeadKind.PERSON_LINK])["raised"] == 0
 
 

@@ -78,7 +78,7 @@ def test_the_assignee_is_notified_in_the_portal_and_by_e_mail(
     from tests.leads.conftest import raise_ballistic_lead
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    detective = UserFactory(username="det1", agency=agency_a, email="det1@example.org")
+    detective: Any = UserFactory(username="det1", agency=agency_a, email="det1@example.org")
     lead = raise_ballistic_lead(agency_a)
     lead_assign(lead=lead, assignee=detective, user=owner)
     notification = Notification.objects.get(user=detective)

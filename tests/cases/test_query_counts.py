@@ -65,7 +65,7 @@ def test_case_dashboard_query_count_is_flat(story, owner_client, agency_a):
 
     # Content types are cached per process after the first page that needs them.
     owner_client.get(case.get_absolute_url())
-    assert_flat_query_count(owner_client, case.get_absolute_url(), grow, max_queries=28)
+    assert_flat_query_count(owner_client, case.get_absolute_url(), grow, max_queries=27)
 
 
 def test_firearm_timeline_query_count_is_flat(story, owner_client, agency_a):
@@ -81,7 +81,7 @@ def test_firearm_timeline_query_count_is_flat(story, owner_client, agency_a):
             purchase = PurchaseFactory(agency=agency_a, trace__firearm=firearm)
             PersonMentionFactory(agency=agency_a, trace=purchase.trace, role="possessor")
 
-    assert_flat_query_count(owner_client, firearm.get_absolute_url(), grow, max_queries=15)
+    assert_flat_query_count(owner_client, firearm.get_absolute_url(), grow, max_queries=14)
 
 
 def test_search_query_count_is_flat(story, owner_client, agency_a):
@@ -97,11 +97,11 @@ def test_search_query_count_is_flat(story, owner_client, agency_a):
             IncidentPersonFactory(agency=agency_a, last_name="JONSON", first_name="MARK")
             IncidentFactory(agency=agency_a, address="12 JOHNSON MARKET ROAD")
 
-    assert_flat_query_count(owner_client, "/search/?q=jonson+marcus", grow, max_queries=14)
+    assert_flat_query_count(owner_client, "/search/?q=jonson+marcus", grow, max_queries=10)
 
 
 @pytest.mark.parametrize(
-    ("role", "pinned"), [("detective", 12), ("analyst", 11), ("lab", 10), ("supervisor", 10)]
+    ("role", "pinned"), [("detective", 11), ("analyst", 10), ("lab", 9), ("supervisor", 9)]
 )
 def test_home_page_query_count_is_flat(story, client, agency_a, role, pinned):
     user = UserFactory(agency=agency_a, role=role)

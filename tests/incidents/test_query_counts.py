@@ -37,15 +37,14 @@ def _linked(agency, *, when=None):
 
 
 @pytest.mark.parametrize(
-    # HTML pages: +1 for the unread-notifications count in the header (leads).
     ("url", "max_queries"),
     [
-        ("/incidents/", 7),
-        ("/incidents/?shooting=true&has_alerts=true&district=&q=ASSAULT", 7),
-        ("/alerts/", 7),
-        ("/alerts/?linked=true&alert_type=multiple_gunshots", 8),
-        ("/alerts/map/", 7),
-        ("/alerts/live/", 6),
+        ("/incidents/", 6),
+        ("/incidents/?shooting=true&has_alerts=true&district=&q=ASSAULT", 6),
+        ("/alerts/", 6),
+        ("/alerts/?linked=true&alert_type=multiple_gunshots", 7),
+        ("/alerts/map/", 6),
+        ("/alerts/live/", 5),
         ("/alerts/live.json", 4),
         ("/api/v1/incidents/", 5),
         ("/api/v1/shotspotter/alerts/", 5),
@@ -69,7 +68,7 @@ def test_incident_detail(analyst_client, agency_a):
     # Content types are cached per process after first use (the "Add to case" form's).
     ContentType.objects.get_for_model(Incident)
     # 9 for the page, 1 for the "Add to case" form's open cases.
-    assert_flat_query_count(analyst_client, incident.get_absolute_url(), grow, max_queries=11)
+    assert_flat_query_count(analyst_client, incident.get_absolute_url(), grow, max_queries=10)
 
 
 def test_alert_detail(analyst_client, agency_a):
@@ -83,4 +82,4 @@ def test_alert_detail(analyst_client, agency_a):
                 agency=agency_a, alert=alert, incident=IncidentFactory(agency=agency_a)
             )
 
-    assert_flat_query_count(analyst_client, alert.get_absolute_url(), grow, max_queries=10)
+    assert_flat_query_count(analyst_client, alert.get_absolute_url(), grow, max_queries=9)

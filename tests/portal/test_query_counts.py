@@ -36,18 +36,17 @@ def test_dashboard(admin_client, admin, agency_a):
         for _ in range(n):
             SharingAgreementFactory(owner=agency_a, partner=AgencyFactory())
 
-    # 7 for the platform panels, 2 for the role home (time to lead, workload per detective),
-    # 1 for the unread-notifications count in the header (leads); so +1 on every page below.
-    assert_flat_query_count(admin_client, "/", grow, max_queries=10)
+    # 7 for the platform panels, 2 for the role home (time to lead, workload per detective).
+    assert_flat_query_count(admin_client, "/", grow, max_queries=9)
 
 
 def test_job_list(admin_client, admin, agency_a):
-    assert_flat_query_count(admin_client, "/jobs/", _jobs(agency_a, admin), max_queries=6)
+    assert_flat_query_count(admin_client, "/jobs/", _jobs(agency_a, admin), max_queries=5)
 
 
 def test_import_index(admin_client, admin, agency_a):
     assert_flat_query_count(
-        admin_client, "/imports/", _jobs(agency_a, admin, kind="incidents"), max_queries=6
+        admin_client, "/imports/", _jobs(agency_a, admin, kind="incidents"), max_queries=5
     )
 
 
@@ -64,7 +63,7 @@ def test_audit_list(admin_client, admin, agency_a):
                 detail={"n": index},
             )
 
-    assert_flat_query_count(admin_client, "/audit/", grow, max_queries=8)
+    assert_flat_query_count(admin_client, "/audit/", grow, max_queries=7)
 
 
 def test_user_list(admin_client, agency_a):
@@ -72,7 +71,7 @@ def test_user_list(admin_client, agency_a):
         for _ in range(n):
             UserFactory(agency=agency_a)
 
-    assert_flat_query_count(admin_client, "/users/", grow, max_queries=6)
+    assert_flat_query_count(admin_client, "/users/", grow, max_queries=5)
 
 
 @pytest.mark.parametrize("url", ["/api/v1/jobs/", "/api/v1/agencies/"])

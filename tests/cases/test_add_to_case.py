@@ -26,7 +26,9 @@ def _post(client, case, record, **extra):
     )
 
 
-@pytest.mark.parametrize("attribute", ["incident_in_case", "firearm", "trace", "purchaser"])
+@pytest.mark.parametrize(
+    "attribute", ["incident_in_case", "alert", "firearm", "trace", "purchaser"]
+)
 def test_record_pages_carry_the_add_to_case_form(story, owner_client, attribute):
     record = getattr(story, attribute)
     text = page_text(owner_client.get(record.get_absolute_url()))

@@ -168,10 +168,11 @@ def case_dashboard(user: Any, case: Case) -> CaseDashboard:
     incident_persons = list(
         IncidentPerson.objects.visible_to(user)
         .filter(incident_id__in=incident_ids)
-        .select_related("incident")
-        # Not the model's order (by the incident's date): that would sort every incident.
+        # The incidents are loaded above; neither joined again nor in the model's order
+        # (by the incident's date), which would read and sort every incident.
         .order_by("incident_id", "pk")
     )
+    incident_by_id = {incident.pk: incident for incident in incidents}
 
     # "This gun was also used in": matches that reach an incident outside the case.
     also_used: list[AlsoUsed] = []
@@ -247,8 +248,8 @@ def case_dashboard(user: Any, case: Case) -> CaseDashboard:
         Person(
             ", ".join(p for p in (person.last_name, person.first_name) if p) or "(unnamed)",
             person.get_role_display(),
-            f"incident {person.incident.incident_number}",
-            person.incident.get_absolute_url(),
+            f"incident {incident_by_id[person.incident_id].incident_number}",
+            incident_by_id[person.incident_id].get_absolute_url(),
         )
         for person in incident_persons
     ]

@@ -73,7 +73,7 @@ def time_to_lead_figure(table: list[dict[str, Any]], goal_hours: int = GOAL_HOUR
     figure.update_layout(
         barmode="stack",
         title="Median hours per week, against the 24-48 hour goal",
-        xaxis_title="week of the lead",
+        xaxis={"title": {"text": "week of the lead"}, "type": "date", "tickformat": "%Y-%m-%d"},
         yaxis_title="hours (median)",
         margin={"t": 50},
     )

@@ -100,6 +100,16 @@ class Finding:
     facts: list[Fact]
     anchors: Sequence[models.Model] = field(default_factory=list)
     other_keys: list[str] = field(default_factory=list)
+    # When the evidence that completed the facts was entered (time-to-lead); the newest
+    # record's entry when a rule does not say.
+    entered_at: dt.datetime | None = None
+
+    @property
+    def evidence_entered_at(self) -> dt.datetime | None:
+        if self.entered_at is not None:
+            return self.entered_at
+        entered = [fact.entered_at for fact in self.facts if fact.entered_at is not None]
+        return max(entered) if entered else None
 
 
 def lead_settings(agency: Agency) -> LeadSettings:
@@ -335,9 +345,9 @@ def candidates_with_evidence() -> models.QuerySet[Candidate]:
     )
 
 
-def ballistic_finding(candidate: Candidate) -> Finding | None:
+def ballistic_finding(candidate: Candidate, settings: LeadSettings | None = None) -> Finding | None:
     """A match between casings of two different incidents: a ballistic lead (NIBIN lead)."""
-    settings = lead_settings(candidate.agency)
+    settings = settings or lead_settings(candidate.agency)
     if candidate.decision not in _lead_decisions(settings):
         return None
     left, right = candidate.query.evidence, candidate.candidate.evidence
@@ -367,6 +377,8 @@ def ballistic_finding(candidate: Candidate) -> Finding | None:
         ),
         facts=facts,
         anchors=[first, second],
+        # The later of the two casings' entry: the moment the match could first be made.
+        entered_at=max(left.created_at, right.created_at),
     )
 
 
@@ -376,7 +388,7 @@ def ballistic_findings(agency: Agency) -> list[Finding]:
     for candidate in candidates_with_evidence().filter(
         agency=agency, decision__in=_lead_decisions(settings)
     ):
-        finding = ballistic_finding(candidate)
+        finding = ballistic_finding(candidate, settings)
         if finding is not None:
             found.append(finding)
     return found

@@ -166,7 +166,6 @@ def lead_raise(finding: Finding) -> RaiseResult:
                     text=f"New facts joined lead {lead.number}: {lead.title}",
                 )
         return RaiseResult(lead=lead, created=False, added=added)
-    entered = [f.entered_at for f in finding.facts if f.entered_at is not None]
     now = timezone.now()
     for _attempt in range(5):
         try:
@@ -178,7 +177,7 @@ def lead_raise(finding: Finding) -> RaiseResult:
                     title=finding.title[:200],
                     summary=finding.summary,
                     facts_key=finding.facts_key[:200],
-                    evidence_entered_at=max(entered) if entered else None,
+                    evidence_entered_at=finding.evidence_entered_at,
                 )
             break
         except IntegrityError:

@@ -62,6 +62,12 @@ def test_analyst_assigns_works_and_exports_a_lead(page, agency_a, password):
     assert {row["lead_status"] for row in rows} == {"Investigating"}
     assert all(row["exported_by"] == "analyst1" for row in rows)
 
+    # The time-to-lead dashboard draws its weekly chart (plotly, served by the portal).
+    visit(page, "/leads/time-to-lead/")
+    page.wait_for_selector("#chart-time-to-lead .main-svg", timeout=20000)
+    snap(page, "time-to-lead")
+    assert lead.number in page.content()
+
     # The detective sees the assignment in the header and in the notification list.
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_load_state("networkidle")

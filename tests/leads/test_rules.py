@@ -74,6 +74,8 @@ def test_a_match_between_two_incidents_raises_one_lead_and_a_later_match_joins_i
     assert "fired by one gun" in records[("incident", first.pk)].evidence["why"]
     assert lead.number.startswith(f"L-{lead.created_at.year}-")
     assert lead.score > 0 and len(lead.score_explanation) == 4
+    # Time-to-lead counts from the later casing's entry, not from the decision.
+    assert lead.evidence_entered_at == max(s1.evidence.created_at, s2.evidence.created_at)
 
     # The same facts again (a redelivered task, a re-save): nothing new.
     with django_capture_on_commit_callbacks(execute=True):

@@ -23,6 +23,14 @@ class Evidence(AgencyOwned):
     kind = models.CharField(
         max_length=20, choices=EvidenceKind.choices, default=EvidenceKind.SCENE_CASING
     )
+    firearm = models.ForeignKey(
+        "tracing.Firearm",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="test_fires",
+        help_text="For a test-fire: the recovered (traced) firearm it was fired from.",
+    )
     firearm_description = models.CharField(
         max_length=200, blank=True, help_text="For a test-fire: the recovered firearm."
     )

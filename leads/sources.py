@@ -295,7 +295,15 @@ def _evidence(agency_id: int) -> list[EntityMention]:
     one unknown firearm, which a test-fire (and through its serial, a traced gun) joins."""
     rows = list(
         _without_mention(Evidence.objects.filter(agency_id=agency_id))
-        .values("pk", "exhibit_number", "kind", "caliber", "firearm_description")
+        .values(
+            "pk",
+            "exhibit_number",
+            "kind",
+            "caliber",
+            "firearm_description",
+            "firearm__serial_normalised",
+            "firearm__manufacturer",
+        )
         .order_by("pk")
     )
     items = []
@@ -307,10 +315,14 @@ def _evidence(agency_id: int) -> list[EntityMention]:
             "evidence_kind": row["kind"],
         }
         if test_fire:
+            # The traced gun it was fired from, when the lab linked it; else its description.
             fields.update(
-                serial=serial_from_description(row["firearm_description"]),
+                serial=row["firearm__serial_normalised"]
+                or serial_from_description(row["firearm_description"]),
                 description=row["firearm_description"],
             )
+            if row["firearm__manufacturer"]:
+                fields["manufacturer"] = row["firearm__manufacturer"]
         items.append((Evidence(pk=row["pk"]), "test-fire" if test_fire else "casing", fields))
     return services.mentions_bulk_add(
         agency=agency_id,

@@ -45,6 +45,7 @@ urlpatterns = [
     path("imports/", views.import_index, name="import_index"),
     path("imports/<slug:kind>/", views.import_upload, name="import_upload"),
     path("", include("portal.incidents.urls")),
+    path("", include("portal.cases.urls")),
     path("api/v1/", include("portal.incidents.api.urls")),
     path("traces/", include("tracing.urls")),
     path("", include("leads.urls")),

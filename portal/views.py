@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from portal.audit import audit_view
+from portal.cases.selectors import home_panels
 from portal.imports import (
     ImportFileError,
     import_start,
@@ -32,7 +33,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/dashboard.html",
-        {"agencies": agencies, "jobs": jobs, "partners": partners.select_related("partner")},
+        {
+            "agencies": agencies,
+            "jobs": jobs,
+            "partners": partners.select_related("partner"),
+            # The home page by role: a detective's cases, an analyst's queues, ...
+            "home": home_panels(request.user),
+        },
     )
 
 

@@ -10,6 +10,8 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import get_object_or_404, render
 
 from portal.audit import audit_export, audit_search, audit_view
+from portal.cases.charts import timeline_figure
+from portal.cases.timeline import firearm_story, person_story
 from portal.exports import csv_response
 from portal.pagination import CappedPaginator
 from tracing import charts, selectors
@@ -160,7 +162,17 @@ def firearm_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("purchase__dealer")
         .order_by("recovery_date")
     )
-    return render(request, "tracing/firearm_detail.html", {"firearm": firearm, "traces": traces})
+    story = firearm_story(request.user, firearm)
+    return render(
+        request,
+        "tracing/firearm_detail.html",
+        {
+            "firearm": firearm,
+            "traces": traces,
+            "story": story,
+            "timeline_json": timeline_figure(story.events) if story.events else None,
+        },
+    )
 
 
 @login_required
@@ -202,8 +214,15 @@ def purchaser_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .exclude(person_key=mention.person_key)
         .select_related("trace")[:50]
     )
+    story = person_story(request.user, mention)
     return render(
         request,
         "tracing/purchaser_detail.html",
-        {"mention": mention, "traces": traces, "similar": similar},
+        {
+            "mention": mention,
+            "traces": traces,
+            "similar": similar,
+            "story": story,
+            "timeline_json": timeline_figure(story.events) if story.events else None,
+        },
     )

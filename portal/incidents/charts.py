@@ -54,13 +54,22 @@ def alert_map(
     type_labels: dict[str, str] | None = None,
     title: str = "",
     height: int = 520,
+    colours: dict[str, str] | None = None,
+    webgl: bool = True,
 ) -> go.Figure:
-    """Alerts coloured by type over a base layer of incidents (points or counted grid cells)."""
+    """Alerts coloured by type (or by `colours`) over a base layer of incidents.
+
+    Points, or counted grid cells when there are too many. WebGL draws thousands of
+    points; `webgl=False` draws a few (a case's) as SVG, which every browser renders,
+    with or without a GPU.
+    """
+    scatter = go.Scattergl if webgl else go.Scatter
     type_labels = type_labels or {}
+    colours = {**TYPE_COLOURS, **(colours or {})}
     figure = go.Figure()
     if base:
         figure.add_trace(
-            go.Scattergl(
+            scatter(
                 x=[p.longitude for p in base],
                 y=[p.latitude for p in base],
                 mode="markers",
@@ -74,14 +83,14 @@ def alert_map(
     for kind in kinds:
         points = [p for p in alerts if p.kind == kind]
         figure.add_trace(
-            go.Scattergl(
+            scatter(
                 x=[p.longitude for p in points],
                 y=[p.latitude for p in points],
                 mode="markers",
                 name=type_labels.get(kind, kind or "Unknown type"),
                 marker={
                     "size": _sizes(points, 8),
-                    "color": TYPE_COLOURS.get(kind, "#0b5cad"),
+                    "color": colours.get(kind, "#0b5cad"),
                     "opacity": 0.85,
                 },
                 text=[p.label for p in points],

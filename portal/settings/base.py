@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "portal.apps.PortalConfig",
     "portal.incidents.apps.IncidentsConfig",
+    "portal.cases.apps.CasesConfig",
     "tracing.apps.TracingConfig",
     "ballistics.apps.BallisticsConfig",
     "leads.apps.LeadsConfig",

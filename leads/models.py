@@ -15,8 +15,6 @@ from django.urls import reverse
 
 from portal.models import AgencyOwned
 
-from portal.models import AgencyOwned
-
 
 class EntityKind(models.TextChoices):
     PERSON = "person", "Person"

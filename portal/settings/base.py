@@ -166,6 +166,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "LeadStatusEnum": "leads.models.LeadStatus",
         "LeadKindEnum": "leads.models.LeadKind",
+        "EntityKindEnum": "leads.models.EntityKind",
+        "EvidenceKindEnum": "ballistics.choices.EvidenceKind",
     },
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],

@@ -48,28 +48,28 @@ class Story:
     case_b: Any
 
 
-def scoped(model: Any, agency_id: int) -> dict[str, int]:
-    """The agency field's value when the model has one (entities become agency-owned)."""
-    return {"agency_id": agency_id} if any(f.name == "agency" for f in model._meta.fields) else {}
-
-
 def add_mention(entity: Any, record: Any, *, kind: str, role: str = "", **fields: Any) -> Any:
     """A resolution mention of `record` in `entity`, as the resolution step writes them."""
     content_type = ContentType.objects.get_for_model(record)
-    return EntityMention.objects.create(
-        entity=entity,
-        kind=kind,
-        content_type=content_type,
-        object_id=record.pk,
-        role=role,
+    # With a live worker the graph sync may have mentioned the record already: the story's
+    # entity takes that mention, as a resolution run would.
+    mention, _ = EntityMention.objects.update_or_create(
         key=f"{content_type.app_label}.{content_type.model}:{record.pk}:{role}",
-        **scoped(EntityMention, record.agency_id),
-        **fields,
+        defaults={
+            "entity": entity,
+            "kind": kind,
+            "content_type": content_type,
+            "object_id": record.pk,
+            "role": role,
+            "agency_id": record.agency_id,
+            **fields,
+        },
     )
+    return mention
 
 
 def mention_entity(record: Any, kind: str, label: str, role: str = "") -> Any:
-    entity = Entity.objects.create(kind=kind, label=label, **scoped(Entity, record.agency_id))
+    entity = Entity.objects.create(kind=kind, label=label, agency_id=record.agency_id)
     add_mention(entity, record, kind=kind, role=role)
     return entity
 

@@ -30,6 +30,7 @@ from portal.cases.timeline import (
     TimelineEvent,
     alerts_of_incidents,
     ballistic_links,
+    incident_event,
     link_events,
     sorted_events,
     trace_events,
@@ -197,15 +198,7 @@ def case_dashboard(user: Any, case: Case) -> CaseDashboard:
         traces_by_firearm[trace.firearm_id].append(trace)
         events.extend(trace_events(trace, possessors.get(trace.pk)))
     for incident in incidents:
-        events.append(
-            TimelineEvent(
-                incident.occurred_date,
-                "incident",
-                f"Incident {incident.incident_number}: {incident.offense or 'offense not given'}",
-                incident.get_absolute_url(),
-                incident.address,
-            )
-        )
+        events.append(incident_event(incident))
         for casing in (e for e in evidence if e.incident_id == incident.pk):
             events.append(
                 TimelineEvent(

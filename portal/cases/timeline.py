@@ -217,6 +217,17 @@ def firearm_story(user: Any, firearm: Firearm) -> FirearmStory:
     )
 
 
+def incident_event(incident: Incident) -> TimelineEvent:
+    """The shooting or crime itself, as every timeline shows it."""
+    return TimelineEvent(
+        incident.occurred_date,
+        "incident",
+        f"Incident {incident.incident_number}: {incident.offense or 'offense not given'}",
+        incident.get_absolute_url(),
+        incident.address,
+    )
+
+
 def trace_events(trace: Trace, possessor: PersonMention | None) -> list[TimelineEvent]:
     events = []
     purchase = getattr(trace, "purchase", None)
@@ -287,15 +298,7 @@ def link_events(
         if incident.pk in seen_incidents:
             continue
         seen_incidents.add(incident.pk)
-        events.append(
-            TimelineEvent(
-                incident.occurred_date,
-                "incident",
-                f"Incident {incident.incident_number}: {incident.offense or 'offense not given'}",
-                incident.get_absolute_url(),
-                incident.address,
-            )
-        )
+        events.append(incident_event(incident))
         for alert_link in alerts.get(incident.pk, []):
             alert = alert_link.alert
             events.append(

@@ -28,6 +28,7 @@ from portal.cases.records import ENTITY_SOURCE_LABELS, record_model, visible_rec
 from portal.cases.timeline import (
     BallisticLink,
     TimelineEvent,
+    alert_event,
     alerts_of_incidents,
     ballistic_links,
     incident_event,
@@ -210,15 +211,7 @@ def case_dashboard(user: Any, case: Case) -> CaseDashboard:
                 )
             )
     for alert in alerts:
-        events.append(
-            TimelineEvent(
-                alert.fired_date,
-                "alert",
-                f"Alert {alert.source_id} ({alert.get_alert_type_display() or 'type unknown'})",
-                alert.get_absolute_url(),
-                f"{alert.rounds} rounds" if alert.rounds else "",
-            )
-        )
+        events.append(alert_event(alert, f"{alert.rounds} rounds" if alert.rounds else ""))
 
     points = [
         MapPoint(i.latitude, i.longitude, f"Incident {i.incident_number}", "incident")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 
 from ballistics.choices import Decision
 from ballistics.models import Evidence
+from ballistics.validators import decision_check, exhibit_number_clean, not_in_future
 from portal.incidents.models import Incident
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -47,17 +47,14 @@ class EvidenceForm(forms.ModelForm[Evidence]):
         )
 
     def clean_exhibit_number(self) -> str:
-        number = self.cleaned_data["exhibit_number"].strip()
-        if Evidence.objects.filter(agency_id=self.user.agency_id, exhibit_number=number).exists():
-            raise forms.ValidationError("Your agency already has an exhibit with this number.")
-        return number
+        return exhibit_number_clean(
+            agency_id=self.user.agency_id, exhibit_number=self.cleaned_data["exhibit_number"]
+        )
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        recovered_at = data.get("recovered_at")
-        if recovered_at and recovered_at > timezone.now():
-            self.add_error("recovered_at", "The recovery time is in the future.")
-        return data
+    def clean_recovered_at(self) -> Any:
+        return not_in_future(
+            self.cleaned_data.get("recovered_at"), "The recovery time is in the future."
+        )
 
 
 class CustodyForm(forms.Form):
@@ -69,10 +66,7 @@ class CustodyForm(forms.Form):
     at = forms.DateTimeField(label="When", required=False, widget=DATETIME)
 
     def clean_at(self) -> Any:
-        at = self.cleaned_data.get("at")
-        if at and at > timezone.now():
-            raise forms.ValidationError("The time is in the future.")
-        return at
+        return not_in_future(self.cleaned_data.get("at"))
 
 
 class PhotographForm(forms.Form):
@@ -95,9 +89,5 @@ class DecisionForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        examined_on = data.get("examined_on")
-        if data.get("decision") == Decision.CONFIRMED and not examined_on:
-            self.add_error("examined_on", "A confirmed match needs the examination date.")
-        if examined_on and examined_on > timezone.localdate():
-            self.add_error("examined_on", "The date is in the future.")
+        decision_check(data.get("decision", ""), data.get("examined_on"))
         return data

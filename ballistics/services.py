@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -21,6 +22,7 @@ from ballistics.choices import Decision
 from ballistics.correlation import coarse, engine
 from ballistics.correlation.preprocess import Prepared
 from ballistics.models import Candidate, Evidence, Photograph, Scan
+from ballistics.validators import decision_problem
 from ballistics.x3p import X3PError, read_x3p
 from portal.audit import audit_log
 from portal.choices import AuditEventType
@@ -106,9 +108,7 @@ def scan_upload(
     *,
     evidence: Evidence,
     user: User,
-    name: str,
-    size: int,
-    chunks: Iterable[bytes],
+    upload: UploadedFile,
     request: HttpRequest | None = None,
 ) -> tuple[Scan, bool]:
     """Store an uploaded X3P scan of an evidence item and start its correlation on a worker.
@@ -117,11 +117,11 @@ def scan_upload(
     off at the limit whatever the declaration said. The same file uploaded
     again is the stored scan, not re-correlated.
     """
-    if size > MAX_SCAN_BYTES:
+    if (upload.size or 0) > MAX_SCAN_BYTES:
         raise X3PError(f"The file is larger than {MAX_SCAN_BYTES // (1024 * 1024)} MB.")
     parts: list[bytes] = []
     read = 0
-    for chunk in chunks:
+    for chunk in upload.chunks():
         read += len(chunk)
         if read > MAX_SCAN_BYTES:
             raise X3PError(f"The file is larger than {MAX_SCAN_BYTES // (1024 * 1024)} MB.")
@@ -129,7 +129,7 @@ def scan_upload(
     with transaction.atomic():
         scan, created = scan_import(
             agency=evidence.agency,
-            name=name,
+            name=upload.name or "scan.x3p",
             data=b"".join(parts),
             evidence=evidence,
             request=request,
@@ -349,10 +349,9 @@ def candidate_decide(
     """
     if decision not in Decision.values or decision == Decision.PENDING:
         raise ValueError(f"Unknown decision {decision!r}.")
-    if decision == Decision.CONFIRMED and examined_on is None:
-        raise ValueError("A confirmed match needs the date of the microscope examination.")
-    if examined_on is not None and examined_on > timezone.localdate():
-        raise ValueError("The examination date is in the future.")
+    problem = decision_problem(decision, examined_on)
+    if problem:
+        raise ValueError(problem)
     candidate.decision = decision
     candidate.examiner = user
     candidate.decided_at = timezone.now()

@@ -172,9 +172,7 @@ def evidence_scan(request: HttpRequest, pk: int) -> HttpResponse:
         scan, created = services.scan_upload(
             evidence=evidence,
             user=request.user,  # type: ignore[arg-type]
-            name=upload.name or "scan.x3p",
-            size=upload.size or 0,
-            chunks=upload.chunks(),
+            upload=upload,
             request=request,
         )
     except X3PError as error:

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import os
 import random
-import statistics
-import time
 from typing import Any
 
 from bench.harness import bench_database, timer
-from bench.report import Measure, peak_memory_mb
+from bench.pages_timing import pages_measure, scan_printer, signed_in_client
+from bench.report import Measure
 
 SCALE = os.environ.get("PORTAL_BENCH_CASES_SCALE", "city")
 REQUESTS = int(os.environ.get("PORTAL_BENCH_CASES_REQUESTS", "40"))
@@ -134,31 +133,9 @@ def _pages(ctx: Any, rng: random.Random) -> list[tuple[str, list[str]]]:
     ]
 
 
-def _sequential_scans(sqls: list[str]) -> list[str]:
-    from django.db import connection
-
-    reports = []
-    with connection.cursor() as cursor:
-        for sql in sqls:
-            if not sql.lstrip().upper().startswith("SELECT") or not any(
-                table in sql for table in BIG_TABLES
-            ):
-                continue
-            cursor.execute("EXPLAIN " + sql)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-            if any(f"Seq Scan on {table}" in plan for table in BIG_TABLES):
-                reports.append(f"{sql[:600]}\n{plan}")
-    return reports
-
-
 def run() -> list[Measure]:
-    measures: list[Measure] = []
     with bench_database():
         from django.db import connection
-        from django.test import Client
-        from django.test.utils import CaptureQueriesContext
-
-        from tests.conftest import login
 
         seconds, ctx = _seed()
         rng = random.Random(11)
@@ -166,38 +143,12 @@ def run() -> list[Measure]:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         print(f"seed {SCALE}: {seconds:.1f} s", flush=True)
-        client = login(Client(HTTP_HOST="127.0.0.1"), ctx.users["detective"])
-        for label, urls in _pages(ctx, rng):
-            with CaptureQueriesContext(connection) as captured:
-                response = client.get(urls[0])
-            assert response.status_code == 200, (urls[0], response.status_code)
-            query_count = len(captured)
-            for report in _sequential_scans([q["sql"] for q in captured.captured_queries]):
-                print(f"-- sequential scan on a big table ({label}):\n{report}\n", flush=True)
-            times = []
-            for index in range(REQUESTS):
-                url = urls[index % len(urls)]
-                started = time.perf_counter()
-                response = client.get(url)
-                times.append(1000 * (time.perf_counter() - started))
-                assert response.status_code == 200, (url, response.status_code)
-            times.sort()
-            p50 = statistics.median(times)
-            p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-            print(
-                f"{label}: p50 {p50:.0f} ms, p95 {p95:.0f} ms over {len(times)} requests, "
-                f"{query_count} queries; ratio to {TARGET_MS:.0f} ms: {p95 / TARGET_MS:.2f}",
-                flush=True,
-            )
-            measures.append(
-                Measure(
-                    name=f"page {label} ({SCALE})",
-                    value=f"p50 {p50:.0f} ms, p95 {p95:.0f} ms ({query_count} queries)",
-                    target=f"p95 < {TARGET_MS:.0f} ms",
-                    reference="server-side, Django test Client, signed in as a detective",
-                    ratio=f"{p95 / TARGET_MS:.2f}",
-                    peak_memory_mb=peak_memory_mb(),
-                    passed=p95 < TARGET_MS,
-                )
-            )
-    return measures
+        return pages_measure(
+            signed_in_client(ctx.users["detective"]),
+            _pages(ctx, rng),
+            requests=REQUESTS,
+            scale=SCALE,
+            target_ms=TARGET_MS,
+            reference="server-side, Django test Client, signed in as a detective",
+            explain=scan_printer(BIG_TABLES),
+        )

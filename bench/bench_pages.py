@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import os
 import random
-import statistics
-import time
 from typing import Any
 
 from bench.harness import bench_database, timer
+from bench.pages_timing import pages_measure, scan_printer, signed_in_client
 from bench.report import Measure, peak_memory_mb
 
 SCALE = os.environ.get("PORTAL_BENCH_PAGES_SCALE", "state")
@@ -110,79 +109,25 @@ def _pages(rng: random.Random) -> list[tuple[str, list[str]]]:
     return pages
 
 
-def _sequential_scans(sqls: list[str]) -> list[str]:
-    """EXPLAIN of each query whose plan reads a big table with a sequential scan."""
-    from django.db import connection
-
-    reports = []
-    with connection.cursor() as cursor:
-        for sql in sqls:
-            if not sql.lstrip().upper().startswith("SELECT") or not any(
-                table in sql for table in BIG_TABLES
-            ):
-                continue
-            cursor.execute("EXPLAIN " + sql)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-            if any(f"Seq Scan on {table}" in plan for table in BIG_TABLES):
-                reports.append(f"{sql[:600]}\n{plan}")
-    return reports
-
-
 def run() -> list[Measure]:
-    measures: list[Measure] = []
     with bench_database():
-        from django.db import connection
-        from django.test import Client
-        from django.test.utils import CaptureQueriesContext
-
-        from tests.conftest import login
-
         seconds, ctx = _seed()
-        measures.append(
-            Measure(
-                name=f"seed {SCALE} incidents + persons + alerts by COPY, then link",
-                value=f"{seconds:.1f} s",
-                target=f"< {SEED_TARGET_S:.0f} s",
-                reference="the state seed must stay under 15 min with every app",
-                ratio=f"{seconds / SEED_TARGET_S:.2f}",
-                peak_memory_mb=peak_memory_mb(),
-                passed=seconds < SEED_TARGET_S,
-            )
+        seed = Measure(
+            name=f"seed {SCALE} incidents + persons + alerts by COPY, then link",
+            value=f"{seconds:.1f} s",
+            target=f"< {SEED_TARGET_S:.0f} s",
+            reference="the state seed must stay under 15 min with every app",
+            ratio=f"{seconds / SEED_TARGET_S:.2f}",
+            peak_memory_mb=peak_memory_mb(),
+            passed=seconds < SEED_TARGET_S,
         )
-        client = login(Client(HTTP_HOST="127.0.0.1"), ctx.users["analyst"])
-        rng = random.Random(11)
-        for label, urls in _pages(rng):
-            # One warm-up request, whose queries are explained.
-            with CaptureQueriesContext(connection) as captured:
-                response = client.get(urls[0])
-            assert response.status_code == 200, (urls[0], response.status_code)
-            query_count = len(captured)
-            for report in _sequential_scans([q["sql"] for q in captured.captured_queries]):
-                print(f"-- sequential scan on a big table ({label}):\n{report}\n", flush=True)
-            times = []
-            for index in range(REQUESTS):
-                url = urls[index % len(urls)]
-                started = time.perf_counter()
-                response = client.get(url)
-                times.append(1000 * (time.perf_counter() - started))
-                assert response.status_code == 200, (url, response.status_code)
-            times.sort()
-            p50 = statistics.median(times)
-            p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-            print(
-                f"{label}: p50 {p50:.0f} ms, p95 {p95:.0f} ms over {len(times)} requests, "
-                f"{query_count} queries",
-                flush=True,
-            )
-            measures.append(
-                Measure(
-                    name=f"page {label} ({SCALE})",
-                    value=f"p50 {p50:.0f} ms, p95 {p95:.0f} ms ({query_count} queries)",
-                    target=f"p95 < {TARGET_MS:.0f} ms",
-                    reference="server-side, Django test Client, signed in",
-                    ratio=f"{p95 / TARGET_MS:.2f}",
-                    peak_memory_mb=peak_memory_mb(),
-                    passed=p95 < TARGET_MS,
-                )
-            )
-    return measures
+        pages = pages_measure(
+            signed_in_client(ctx.users["analyst"]),
+            _pages(random.Random(11)),
+            requests=REQUESTS,
+            scale=SCALE,
+            target_ms=TARGET_MS,
+            reference="server-side, Django test Client, signed in",
+            explain=scan_printer(BIG_TABLES),
+        )
+        return [seed, *pages]

@@ -21,14 +21,13 @@ from __future__ import annotations
 import json
 import os
 import random
-import re
-import statistics
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from bench.harness import bench_database
+from bench.pages_timing import pages_measure, sequential_scans, signed_in_client
 from bench.report import Measure, peak_memory_mb
 
 SCALE = os.environ.get("PORTAL_BENCH_STATE_SCALE", "state")
@@ -133,31 +132,17 @@ EXPECTED_SCANS = {
 }
 
 
-def _sequential_scans(sqls: list[str]) -> list[tuple[str, str | None]]:
-    """(SQL and plan, why it is expected or None) of each plan reading a big table whole.
+def _scan_reason(sql: str, plan: list[str]) -> str | None:
+    """Why a sequential scan on a big table is expected, or None when it is not.
 
     A scan under a LIMIT with no sort between stops at the limit (the map's
     first-rows sample, the capped count of an unselective filter): expected.
     """
-    from django.db import connection
-
-    reports: list[tuple[str, str | None]] = []
-    with connection.cursor() as cursor:
-        for sql in sqls:
-            if not sql.lstrip().upper().startswith("SELECT") or not any(
-                table in sql for table in BIG_TABLES
-            ):
-                continue
-            cursor.execute("EXPLAIN " + sql)
-            lines = [row[0] for row in cursor.fetchall()]
-            if not set(re.findall(r"Seq Scan on (\w+)", "\n".join(lines))) & set(BIG_TABLES):
-                continue
-            reason = next((why for key, why in EXPECTED_SCANS.items() if key in sql), None)
-            top = lines[1] if lines[0].startswith("Aggregate") and len(lines) > 1 else lines[0]
-            if reason is None and "Limit" in top and not any("Sort" in line for line in lines):
-                reason = "stops at its LIMIT"
-            reports.append((f"{sql[:600]}\n" + "\n".join(lines), reason))
-    return reports
+    reason = next((why for key, why in EXPECTED_SCANS.items() if key in sql), None)
+    top = plan[1] if plan[0].startswith("Aggregate") and len(plan) > 1 else plan[0]
+    if reason is None and "Limit" in top and not any("Sort" in line for line in plan):
+        reason = "stops at its LIMIT"
+    return reason
 
 
 def run() -> list[Measure]:
@@ -188,56 +173,32 @@ def run() -> list[Measure]:
 def _measure_pages(analyst: Any) -> list[Measure]:
     """p50/p95 of each page, signed in as the city's analyst, and the sequential scans."""
     from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
-    from tests.conftest import login
-
-    measures: list[Measure] = []
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    client = login(Client(HTTP_HOST="127.0.0.1"), analyst)
     scanned: list[str] = []
-    for label, urls in _pages():
-        # One warm-up request, whose queries are explained.
-        with CaptureQueriesContext(connection) as captured:
-            response = client.get(urls[0])
-        assert response.status_code == 200, (urls[0], response.status_code)
-        query_count = len(captured)
-        for report, reason in _sequential_scans([q["sql"] for q in captured.captured_queries]):
+
+    def explain(label: str, sqls: list[str]) -> None:
+        for sql, plan in sequential_scans(sqls, BIG_TABLES):
+            reason = _scan_reason(sql, plan)
             if reason is None:
                 scanned.append(label)
+            report = f"{sql[:600]}\n" + "\n".join(plan)
             print(
                 f"-- sequential scan on a big table ({label}; {reason or 'NOT EXPECTED'}):"
                 f"\n{report}\n",
                 flush=True,
             )
-        times = []
-        for index in range(REQUESTS):
-            url = urls[index % len(urls)]
-            started = time.perf_counter()
-            response = client.get(url)
-            times.append(1000 * (time.perf_counter() - started))
-            assert response.status_code == 200, (url, response.status_code)
-        times.sort()
-        p50 = statistics.median(times)
-        p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-        print(
-            f"{label}: p50 {p50:.0f} ms, p95 {p95:.0f} ms over {len(times)} requests, "
-            f"{query_count} queries; p95 / target = {p95 / PAGE_TARGET_MS:.2f}",
-            flush=True,
-        )
-        measures.append(
-            Measure(
-                name=f"page {label} ({SCALE})",
-                value=f"p50 {p50:.0f} ms, p95 {p95:.0f} ms ({query_count} queries)",
-                target=f"p95 < {PAGE_TARGET_MS:.0f} ms",
-                reference="server-side, Django test Client, signed in",
-                ratio=f"{p95 / PAGE_TARGET_MS:.2f}",
-                peak_memory_mb=peak_memory_mb(),
-                passed=p95 < PAGE_TARGET_MS,
-            )
-        )
+
+    measures = pages_measure(
+        signed_in_client(analyst),
+        _pages(),
+        requests=REQUESTS,
+        scale=SCALE,
+        target_ms=PAGE_TARGET_MS,
+        reference="server-side, Django test Client, signed in",
+        explain=explain,
+    )
     measures.append(
         Measure(
             name=f"trace list and map pages with an unexpected sequential scan ({SCALE})",

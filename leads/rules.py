@@ -42,7 +42,7 @@ from portal.incidents.models import (
 )
 from portal.models import Agency
 from tracing.choices import MentionRole
-from tracing.indicators import trace_indicators
+from tracing.indicators import indicators_of_trace
 from tracing.models import Firearm, PersonMention, Trace
 
 # Solvability points (scoring.py sums them, up to 25).
@@ -205,14 +205,7 @@ def candidate_fact(candidate: Candidate) -> Fact:
 
 
 def trace_fact(trace: Trace, why: str) -> Fact:
-    indicators = trace_indicators(
-        time_to_crime_days=trace.time_to_crime_days,
-        purchaser_not_possessor=trace.purchaser_not_possessor,
-        multiple_sale=trace.multiple_sale,
-        repeat_purchaser=trace.repeat_purchaser,
-        obliterated=trace.firearm.obliterated,
-        out_of_state_source=trace.out_of_state_source,
-    )
+    indicators = indicators_of_trace(trace)
     purchase = getattr(trace, "purchase", None)
     dealer = purchase.dealer if purchase is not None else None
     solvability = [(SOLVE_DEALER, "the selling dealer is known")] if dealer else []

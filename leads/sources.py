@@ -15,7 +15,7 @@ Everything here works within one agency: its records, its entities.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -71,117 +71,114 @@ def serial_from_description(text: str) -> str:
 
 # ---- mentions ----
 
+# A source record's row -> (the mention's role, its fields).
+RowMention = Callable[[dict[str, Any]], tuple[str, dict[str, Any]]]
 
-def _trace_persons(agency_id: int) -> list[EntityMention]:
-    rows = list(
-        _without_mention(PersonMention.objects.filter(agency_id=agency_id))
-        .values(
-            "pk",
-            "role",
-            "first_name",
-            "middle_name",
-            "last_name",
-            "dob",
-            "dob_as_written",
-            "sex",
-            "address",
-            "city",
-            "state",
-            "zip_code",
-            "trace__trace_number",
-        )
-        .order_by("pk")
-    )
-    items = [
-        (
-            PersonMention(pk=row["pk"]),
-            row["role"],
-            {
-                "first_name": row["first_name"],
-                "middle_name": row["middle_name"],
-                "last_name": row["last_name"],
-                "date_of_birth": _iso(row["dob"]) or row["dob_as_written"],
-                "sex": row["sex"],
-                "street": row["address"],
-                "city": row["city"],
-                "state": row["state"],
-                "zip_code": row["zip_code"],
-            },
-        )
-        for row in rows
-    ]
+
+def _mentions_from(
+    agency_id: int,
+    pending: models.QuerySet[Any],
+    columns: Sequence[str],
+    *,
+    kind: str,
+    source: str,
+    mention: RowMention,
+    reference: Callable[[dict[str, Any]], str],
+) -> list[EntityMention]:
+    """One mention for each record of `pending` (records with no mention yet), in bulk.
+
+    Only `columns` are read (values(), no model instances): a state-scale sync
+    reads millions of rows.
+    """
+    rows = list(pending.values("pk", *columns).order_by("pk"))
+    items = [(pending.model(pk=row["pk"]), *mention(row)) for row in rows]
     return services.mentions_bulk_add(
         agency=agency_id,
-        kind=EntityKind.PERSON,
+        kind=kind,
         items=items,
+        source=source,
+        references=[reference(row) for row in rows],
+    )
+
+
+_PERSON_COLUMNS = (
+    "role",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "dob",
+    "sex",
+    "address",
+    "city",
+    "state",
+    "zip_code",
+)
+
+
+def _person_fields(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "first_name": row["first_name"],
+        "middle_name": row["middle_name"],
+        "last_name": row["last_name"],
+        "date_of_birth": _iso(row["dob"]),
+        "sex": row["sex"],
+        "street": row["address"],
+        "city": row["city"],
+        "state": row["state"],
+        "zip_code": row["zip_code"],
+    }
+
+
+def _trace_persons(agency_id: int) -> list[EntityMention]:
+    def mention(row: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        fields = _person_fields(row)
+        fields["date_of_birth"] = fields["date_of_birth"] or row["dob_as_written"]
+        return row["role"], fields
+
+    return _mentions_from(
+        agency_id,
+        _without_mention(PersonMention.objects.filter(agency_id=agency_id)),
+        [*_PERSON_COLUMNS, "dob_as_written", "trace__trace_number"],
+        kind=EntityKind.PERSON,
         source="trace",
-        references=[row["trace__trace_number"] for row in rows],
+        mention=mention,
+        reference=lambda row: row["trace__trace_number"],
     )
 
 
 def _incident_persons(agency_id: int) -> list[EntityMention]:
-    rows = list(
-        _without_mention(IncidentPerson.objects.filter(agency_id=agency_id))
-        .values(
-            "pk",
-            "role",
-            "first_name",
-            "middle_name",
-            "last_name",
-            "dob",
-            "age",
-            "sex",
-            "address",
-            "city",
-            "state",
-            "zip_code",
-            "incident__incident_number",
-            "incident__occurred_date",
-        )
-        .order_by("pk")
-    )
-    items = []
-    for row in rows:
-        fields: dict[str, Any] = {
-            "first_name": row["first_name"],
-            "middle_name": row["middle_name"],
-            "last_name": row["last_name"],
-            "date_of_birth": _iso(row["dob"]),
-            "sex": row["sex"],
-            "street": row["address"],
-            "city": row["city"],
-            "state": row["state"],
-            "zip_code": row["zip_code"],
-        }
+    def mention(row: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        fields = _person_fields(row)
         if row["age"] is not None:
             fields.update(age=row["age"], age_on=_iso(row["incident__occurred_date"]))
-        items.append((IncidentPerson(pk=row["pk"]), row["role"], fields))
-    return services.mentions_bulk_add(
-        agency=agency_id,
+        return row["role"], fields
+
+    return _mentions_from(
+        agency_id,
+        _without_mention(IncidentPerson.objects.filter(agency_id=agency_id)),
+        [*_PERSON_COLUMNS, "age", "incident__incident_number", "incident__occurred_date"],
         kind=EntityKind.PERSON,
-        items=items,
         source="incident",
-        references=[row["incident__incident_number"] for row in rows],
+        mention=mention,
+        reference=lambda row: row["incident__incident_number"],
     )
 
 
 def _firearms(agency_id: int) -> list[EntityMention]:
-    rows = list(
-        _without_mention(Firearm.objects.filter(agency_id=agency_id))
-        .values(
-            "pk",
+    return _mentions_from(
+        agency_id,
+        _without_mention(Firearm.objects.filter(agency_id=agency_id)),
+        [
             "serial_as_written",
             "serial_normalised",
             "obliterated",
             "manufacturer",
             "model",
             "caliber",
-        )
-        .order_by("pk")
-    )
-    items = [
-        (
-            Firearm(pk=row["pk"]),
+        ],
+        kind=EntityKind.FIREARM,
+        source="firearm",
+        mention=lambda row: (
             "firearm",
             {
                 "serial": row["serial_normalised"],
@@ -190,15 +187,8 @@ def _firearms(agency_id: int) -> list[EntityMention]:
                 "caliber": row["caliber"],
                 "obliterated": row["obliterated"],
             },
-        )
-        for row in rows
-    ]
-    return services.mentions_bulk_add(
-        agency=agency_id,
-        kind=EntityKind.FIREARM,
-        items=items,
-        source="firearm",
-        references=[row["serial_as_written"] or "(no serial)" for row in rows],
+        ),
+        reference=lambda row: row["serial_as_written"] or "(no serial)",
     )
 
 
@@ -210,37 +200,28 @@ def _dealer_role(agency_id: int) -> str:
 def _dealers(agency_id: int) -> list[EntityMention]:
     role = _dealer_role(agency_id)
     used = Purchase.objects.filter(agency_id=agency_id, dealer_id__isnull=False).values("dealer_id")
-    rows = list(
-        _without_mention(Dealer.objects.filter(pk__in=used), role=role)
-        .values("pk", "ffl_number", "business_name", "license_name")
-        .order_by("pk")
-    )
-    items = [
-        (
-            Dealer(pk=row["pk"]),
+    return _mentions_from(
+        agency_id,
+        _without_mention(Dealer.objects.filter(pk__in=used), role=role),
+        ["ffl_number", "business_name", "license_name"],
+        kind=EntityKind.DEALER,
+        source="dealer",
+        mention=lambda row: (
             role,
             {"ffl": row["ffl_number"], "name": row["business_name"] or row["license_name"]},
-        )
-        for row in rows
-    ]
-    return services.mentions_bulk_add(
-        agency=agency_id,
-        kind=EntityKind.DEALER,
-        items=items,
-        source="dealer",
-        references=[row["ffl_number"] for row in rows],
+        ),
+        reference=lambda row: row["ffl_number"],
     )
 
 
 def _incidents(agency_id: int) -> list[EntityMention]:
-    rows = list(
-        _without_mention(Incident.objects.filter(agency_id=agency_id))
-        .values("pk", "incident_number", "offense", "occurred_date", "address")
-        .order_by("pk")
-    )
-    items = [
-        (
-            Incident(pk=row["pk"]),
+    return _mentions_from(
+        agency_id,
+        _without_mention(Incident.objects.filter(agency_id=agency_id)),
+        ["incident_number", "offense", "occurred_date", "address"],
+        kind=EntityKind.INCIDENT,
+        source="incident",
+        mention=lambda row: (
             "incident",
             {
                 "name": f"Incident {row['incident_number']}",
@@ -248,29 +229,21 @@ def _incidents(agency_id: int) -> list[EntityMention]:
                 "date": _iso(row["occurred_date"]),
                 "address": row["address"],
             },
-        )
-        for row in rows
-    ]
-    return services.mentions_bulk_add(
-        agency=agency_id,
-        kind=EntityKind.INCIDENT,
-        items=items,
-        source="incident",
-        references=[row["incident_number"] for row in rows],
+        ),
+        reference=lambda row: row["incident_number"],
     )
 
 
 def _alerts(agency_id: int) -> list[EntityMention]:
     # Only alerts linked to an incident become graph nodes (most alerts are not).
     linked = AlertIncidentLink.objects.filter(agency_id=agency_id).values("alert_id")
-    rows = list(
-        _without_mention(ShotSpotterAlert.objects.filter(agency_id=agency_id, pk__in=linked))
-        .values("pk", "source_id", "fired_date", "alert_type", "rounds")
-        .order_by("pk")
-    )
-    items = [
-        (
-            ShotSpotterAlert(pk=row["pk"]),
+    return _mentions_from(
+        agency_id,
+        _without_mention(ShotSpotterAlert.objects.filter(agency_id=agency_id, pk__in=linked)),
+        ["source_id", "fired_date", "alert_type", "rounds"],
+        kind=EntityKind.ALERT,
+        source="alert",
+        mention=lambda row: (
             "alert",
             {
                 "name": f"Alert {row['source_id']}",
@@ -278,58 +251,48 @@ def _alerts(agency_id: int) -> list[EntityMention]:
                 "type": row["alert_type"],
                 "rounds": row["rounds"],
             },
-        )
-        for row in rows
-    ]
-    return services.mentions_bulk_add(
-        agency=agency_id,
-        kind=EntityKind.ALERT,
-        items=items,
-        source="alert",
-        references=[row["source_id"] for row in rows],
+        ),
+        reference=lambda row: row["source_id"],
     )
+
+
+def _evidence_mention(row: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    test_fire = row["kind"] == EvidenceKind.TEST_FIRE
+    fields = {
+        "caliber": row["caliber"],
+        "exhibit": row["exhibit_number"],
+        "evidence_kind": row["kind"],
+    }
+    if test_fire:
+        # The traced gun it was fired from, when the lab linked it; else its description.
+        fields.update(
+            serial=row["firearm__serial_normalised"]
+            or serial_from_description(row["firearm_description"]),
+            description=row["firearm_description"],
+        )
+        if row["firearm__manufacturer"]:
+            fields["manufacturer"] = row["firearm__manufacturer"]
+    return ("test-fire" if test_fire else "casing"), fields
 
 
 def _evidence(agency_id: int) -> list[EntityMention]:
     """Casings and test-fires as firearm mentions: casings tied by ballistic matches become
     one unknown firearm, which a test-fire (and through its serial, a traced gun) joins."""
-    rows = list(
-        _without_mention(Evidence.objects.filter(agency_id=agency_id))
-        .values(
-            "pk",
+    return _mentions_from(
+        agency_id,
+        _without_mention(Evidence.objects.filter(agency_id=agency_id)),
+        [
             "exhibit_number",
             "kind",
             "caliber",
             "firearm_description",
             "firearm__serial_normalised",
             "firearm__manufacturer",
-        )
-        .order_by("pk")
-    )
-    items = []
-    for row in rows:
-        test_fire = row["kind"] == EvidenceKind.TEST_FIRE
-        fields = {
-            "caliber": row["caliber"],
-            "exhibit": row["exhibit_number"],
-            "evidence_kind": row["kind"],
-        }
-        if test_fire:
-            # The traced gun it was fired from, when the lab linked it; else its description.
-            fields.update(
-                serial=row["firearm__serial_normalised"]
-                or serial_from_description(row["firearm_description"]),
-                description=row["firearm_description"],
-            )
-            if row["firearm__manufacturer"]:
-                fields["manufacturer"] = row["firearm__manufacturer"]
-        items.append((Evidence(pk=row["pk"]), "test-fire" if test_fire else "casing", fields))
-    return services.mentions_bulk_add(
-        agency=agency_id,
+        ],
         kind=EntityKind.FIREARM,
-        items=items,
         source="evidence",
-        references=[row["exhibit_number"] for row in rows],
+        mention=_evidence_mention,
+        reference=lambda row: row["exhibit_number"],
     )
 
 
@@ -340,17 +303,16 @@ def place_key(address: str, city: str, state: str) -> str:
 
 
 def _places(agency_id: int) -> list[EntityMention]:
-    rows = list(
+    return _mentions_from(
+        agency_id,
         _without_mention(
             Trace.objects.filter(agency_id=agency_id).exclude(recovery_address=""),
             role=PLACE_ROLE,
-        )
-        .values("pk", "recovery_address", "recovery_city", "recovery_state", "trace_number")
-        .order_by("pk")
-    )
-    items = [
-        (
-            Trace(pk=row["pk"]),
+        ),
+        ["recovery_address", "recovery_city", "recovery_state", "trace_number"],
+        kind=EntityKind.PLACE,
+        source="trace",
+        mention=lambda row: (
             PLACE_ROLE,
             {
                 "name": place_key(row["recovery_address"], row["recovery_city"], ""),
@@ -358,15 +320,8 @@ def _places(agency_id: int) -> list[EntityMention]:
                     row["recovery_address"], row["recovery_city"], row["recovery_state"]
                 ),
             },
-        )
-        for row in rows
-    ]
-    return services.mentions_bulk_add(
-        agency=agency_id,
-        kind=EntityKind.PLACE,
-        items=items,
-        source="trace",
-        references=[row["trace_number"] for row in rows],
+        ),
+        reference=lambda row: row["trace_number"],
     )
 
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tracing.models import Trace
 
 ONE_YEAR_DAYS = 365
 THREE_YEARS_DAYS = 3 * 365
@@ -124,3 +128,15 @@ class ShortTTCShare:
         if ratio is not None:
             text += f" That is {ratio:.1f} times the average."
         return text
+
+
+def indicators_of_trace(trace: Trace) -> list[Indicator]:
+    """The indicators of a stored trace (its firearm gives the obliterated serial)."""
+    return trace_indicators(
+        time_to_crime_days=trace.time_to_crime_days,
+        purchaser_not_possessor=trace.purchaser_not_possessor,
+        multiple_sale=trace.multiple_sale,
+        repeat_purchaser=trace.repeat_purchaser,
+        obliterated=trace.firearm.obliterated,
+        out_of_state_source=trace.out_of_state_source,
+    )

@@ -16,7 +16,7 @@ from portal.exports import csv_response
 from portal.pagination import CappedPaginator
 from tracing import charts, selectors
 from tracing.filtersets import TraceFilterSet
-from tracing.indicators import EXPLANATIONS, indicator, trace_indicators
+from tracing.indicators import EXPLANATIONS, indicator, indicators_of_trace
 from tracing.models import Dealer, Firearm, PersonMention, Trace
 
 EXPORT_HEADER = [
@@ -43,17 +43,6 @@ EXPORT_HEADER = [
     "obliterated",
     "out_of_state_source",
 ]
-
-
-def _indicators(trace: Trace) -> list[object]:
-    return trace_indicators(  # type: ignore[return-value]
-        time_to_crime_days=trace.time_to_crime_days,
-        purchaser_not_possessor=trace.purchaser_not_possessor,
-        multiple_sale=trace.multiple_sale,
-        repeat_purchaser=trace.repeat_purchaser,
-        obliterated=trace.firearm.obliterated,
-        out_of_state_source=trace.out_of_state_source,
-    )
 
 
 @login_required
@@ -146,7 +135,7 @@ def trace_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "purchase": purchase,
             "purchaser": mentions.get("purchaser"),
             "possessor": mentions.get("possessor"),
-            "indicators": _indicators(trace),
+            "indicators": indicators_of_trace(trace),
             "changes": trace.changes.select_related("source_file"),
         },
     )

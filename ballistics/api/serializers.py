@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils import timezone
 from rest_framework import serializers
 
 from ballistics.choices import Decision
 from ballistics.models import Candidate, Evidence, Photograph, Scan
+from ballistics.validators import decision_check, exhibit_number_clean, not_in_future
 from portal.incidents.models import Incident
 
 
@@ -84,21 +84,13 @@ class EvidenceSerializer(serializers.ModelSerializer[Evidence]):
             field.queryset = Incident.objects.visible_to(request.user)
 
     def validate_exhibit_number(self, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise serializers.ValidationError("An exhibit number is required.")
-        request = self.context["request"]
-        agency_id = getattr(request.user, "agency_id", None) or 0
-        if Evidence.objects.filter(agency_id=agency_id, exhibit_number=value).exists():
-            raise serializers.ValidationError(
-                "Your agency already has an exhibit with this number."
-            )
-        return value
+        user = self.context["request"].user
+        return exhibit_number_clean(
+            agency_id=getattr(user, "agency_id", None), exhibit_number=value
+        )
 
     def validate_recovered_at(self, value: Any) -> Any:
-        if value and value > timezone.now():
-            raise serializers.ValidationError("The recovery time is in the future.")
-        return value
+        return not_in_future(value, "The recovery time is in the future.")
 
 
 class EvidenceDetailSerializer(EvidenceSerializer):
@@ -167,11 +159,5 @@ class DecisionSerializer(serializers.Serializer[Any]):
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        examined_on = attrs.get("examined_on")
-        if attrs["decision"] == Decision.CONFIRMED and not examined_on:
-            raise serializers.ValidationError(
-                {"examined_on": "A confirmed match needs the examination date."}
-            )
-        if examined_on and examined_on > timezone.localdate():
-            raise serializers.ValidationError({"examined_on": "The date is in the future."})
+        decision_check(attrs["decision"], attrs.get("examined_on"))
         return attrs

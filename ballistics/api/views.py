@@ -101,9 +101,7 @@ class ScanViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
             scan, created = services.scan_upload(
                 evidence=evidence,
                 user=request.user,  # type: ignore[arg-type]
-                name=upload.name or "scan.x3p",
-                size=upload.size or 0,
-                chunks=upload.chunks(),
+                upload=upload,
                 request=request,
             )
         except X3PError as error:

@@ -28,8 +28,10 @@ from portal.cases.records import ENTITY_SOURCE_LABELS, record_model, visible_rec
 from portal.cases.timeline import (
     BallisticLink,
     TimelineEvent,
+    alert_event,
     alerts_of_incidents,
     ballistic_links,
+    incident_event,
     link_events,
     sorted_events,
     trace_events,
@@ -197,15 +199,7 @@ def case_dashboard(user: Any, case: Case) -> CaseDashboard:
         traces_by_firearm[trace.firearm_id].append(trace)
         events.extend(trace_events(trace, possessors.get(trace.pk)))
     for incident in incidents:
-        events.append(
-            TimelineEvent(
-                incident.occurred_date,
-                "incident",
-                f"Incident {incident.incident_number}: {incident.offense or 'offense not given'}",
-                incident.get_absolute_url(),
-                incident.address,
-            )
-        )
+        events.append(incident_event(incident))
         for casing in (e for e in evidence if e.incident_id == incident.pk):
             events.append(
                 TimelineEvent(
@@ -217,15 +211,7 @@ def case_dashboard(user: Any, case: Case) -> CaseDashboard:
                 )
             )
     for alert in alerts:
-        events.append(
-            TimelineEvent(
-                alert.fired_date,
-                "alert",
-                f"Alert {alert.source_id} ({alert.get_alert_type_display() or 'type unknown'})",
-                alert.get_absolute_url(),
-                f"{alert.rounds} rounds" if alert.rounds else "",
-            )
-        )
+        events.append(alert_event(alert, f"{alert.rounds} rounds" if alert.rounds else ""))
 
     points = [
         MapPoint(i.latitude, i.longitude, f"Incident {i.incident_number}", "incident")

@@ -20,7 +20,12 @@ from django.db.models import Q
 
 from ballistics.choices import Decision, EvidenceKind
 from ballistics.models import Candidate, Evidence
-from portal.incidents.models import AlertIncidentLink, Incident, IncidentPerson
+from portal.incidents.models import (
+    AlertIncidentLink,
+    Incident,
+    IncidentPerson,
+    ShotSpotterAlert,
+)
 from portal.models import Agency
 from tracing.models import Firearm, PersonMention, Trace
 
@@ -217,6 +222,28 @@ def firearm_story(user: Any, firearm: Firearm) -> FirearmStory:
     )
 
 
+def incident_event(incident: Incident) -> TimelineEvent:
+    """The shooting or crime itself, as every timeline shows it."""
+    return TimelineEvent(
+        incident.occurred_date,
+        "incident",
+        f"Incident {incident.incident_number}: {incident.offense or 'offense not given'}",
+        incident.get_absolute_url(),
+        incident.address,
+    )
+
+
+def alert_event(alert: ShotSpotterAlert, detail: str) -> TimelineEvent:
+    """A gunshot alert on a timeline; the detail says what ties it there."""
+    return TimelineEvent(
+        alert.fired_date,
+        "alert",
+        f"Alert {alert.source_id} ({alert.get_alert_type_display() or 'type unknown'})",
+        alert.get_absolute_url(),
+        detail,
+    )
+
+
 def trace_events(trace: Trace, possessor: PersonMention | None) -> list[TimelineEvent]:
     events = []
     purchase = getattr(trace, "purchase", None)
@@ -287,26 +314,10 @@ def link_events(
         if incident.pk in seen_incidents:
             continue
         seen_incidents.add(incident.pk)
-        events.append(
-            TimelineEvent(
-                incident.occurred_date,
-                "incident",
-                f"Incident {incident.incident_number}: {incident.offense or 'offense not given'}",
-                incident.get_absolute_url(),
-                incident.address,
-            )
-        )
+        events.append(incident_event(incident))
         for alert_link in alerts.get(incident.pk, []):
             alert = alert_link.alert
-            events.append(
-                TimelineEvent(
-                    alert.fired_date,
-                    "alert",
-                    f"Alert {alert.source_id} ({alert.get_alert_type_display() or 'type unknown'})",
-                    alert.get_absolute_url(),
-                    f"{alert_link.distance_m:.0f} m from the incident",
-                )
-            )
+            events.append(alert_event(alert, f"{alert_link.distance_m:.0f} m from the incident"))
     return events
 
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import zipfile
 from typing import Any, cast
 
-import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -16,10 +14,9 @@ from PIL import Image
 from ballistics.choices import Decision
 from ballistics.models import Candidate, Evidence, Photograph, Scan
 from ballistics.services import scan_import
-from ballistics.x3p import Surface, write_x3p
 from portal.choices import AuditEventType, Role
 from portal.models import AuditEvent, Job
-from tests.ballistics.data import fadul_dir
+from tests.ballistics.data import fadul_dir, x3p_members, zip_bytes
 from tests.ballistics.factories import EvidenceFactory, PhotographFactory, ScanFactory
 from tests.conftest import login
 from tests.factories import UserFactory
@@ -53,39 +50,26 @@ def _png() -> bytes:
     return buffer.getvalue()
 
 
-def _x3p_members() -> dict[str, bytes]:
-    with zipfile.ZipFile(io.BytesIO(write_x3p(Surface(np.zeros((4, 4)), 1e-6, 1e-6)))) as z:
-        return {name: z.read(name) for name in z.namelist()}
-
-
-def _zip(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
 def _wrong_xml() -> bytes:
-    members = _x3p_members()
+    members = x3p_members()
     members["main.xml"] = b"<html><body>not a surface</body></html>"
-    return _zip(members)
+    return zip_bytes(members)
 
 
 def _huge_declared() -> bytes:
-    members = _x3p_members()
+    members = x3p_members()
     members["main.xml"] = (
         members["main.xml"]
         .replace(b"<SizeX>4</SizeX>", b"<SizeX>100000</SizeX>")
         .replace(b"<SizeY>4</SizeY>", b"<SizeY>100000</SizeY>")
     )
-    return _zip(members)
+    return zip_bytes(members)
 
 
 def _zip_bomb() -> bytes:
-    members = _x3p_members()
+    members = x3p_members()
     members["bindata/data.bin"] = b"\0" * 50_000_000
-    return _zip(members)
+    return zip_bytes(members)
 
 
 # --- list and register ---------------------------------------------------------------------

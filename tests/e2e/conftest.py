@@ -6,7 +6,9 @@ test-output/screenshots for review.
 
 Accessibility is checked in the same one place, `snap`, so every page a journey
 visits or reaches by a click is checked when its screenshot is taken
-(`accessibility_problems` lists what the page fails):
+(`accessibility_problems` lists what the page fails). The `page` fixture
+records every document the tab loads and fails the test if one was never
+snapped, so no page escapes the check. The rules:
 
 - exactly one h1, a <main> landmark and a <nav> landmark;
 - every visible form control (input other than hidden/submit/button/reset/image,
@@ -79,12 +81,21 @@ class PageWatch:
     console_errors: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
     foreign_requests: list[str] = field(default_factory=list)
+    # Documents loaded in the tab, and those `snap` checked: a journey must snap
+    # every page it reaches, so that every page is checked for accessibility.
+    loaded: list[str] = field(default_factory=list)
+    checked: set[str] = field(default_factory=set)
 
     def problems(self) -> list[str]:
         return [
             *(f"console error: {text}" for text in self.console_errors),
             *(f"failed request: {url}" for url in self.failed_requests),
             *(f"request to another host: {url}" for url in self.foreign_requests),
+            *(
+                f"page loaded but never checked (snap it): {url}"
+                for url in dict.fromkeys(self.loaded)
+                if url not in self.checked
+            ),
         ]
 
 
@@ -113,6 +124,7 @@ def page(browser: Any, live_server: Any, request: Any) -> Iterator[Any]:
     tab.on("request", on_request)
     tab.on("requestfailed", lambda req: watch.failed_requests.append(f"failed {req.url}"))
     tab.on("response", on_response)
+    tab.on("load", lambda loaded: watch.loaded.append(loaded.url))
     tab.portal_watch = watch
     tab.portal_base = live_server.url
     tab.portal_shots = OUTPUT / re.sub(r"[^A-Za-z0-9_.-]", "_", request.node.name)
@@ -178,6 +190,7 @@ def snap(page: Any, label: str) -> Path:
     page.screenshot(path=str(target), full_page=True)
     problems = accessibility_problems(page)
     assert not problems, f"{page.url}:\n" + "\n".join(problems)
+    page.portal_watch.checked.add(page.url)
     return target
 
 

@@ -14,6 +14,11 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
+# Up to this many markers a map is drawn as SVG, which every browser renders with or
+# without a GPU (a virtual desktop on a closed network often has none: WebGL then
+# shows only "WebGL is not supported"); more need WebGL to stay fast.
+SVG_POINTS_MAX = 1000
+
 TYPE_COLOURS = {
     "single_gunshot": "#d97706",
     "multiple_gunshots": "#b42318",
@@ -55,14 +60,16 @@ def alert_map(
     title: str = "",
     height: int = 520,
     colours: dict[str, str] | None = None,
-    webgl: bool = True,
+    webgl: bool | None = None,
 ) -> go.Figure:
     """Alerts coloured by type (or by `colours`) over a base layer of incidents.
 
     Points, or counted grid cells when there are too many. WebGL draws thousands of
     points; `webgl=False` draws a few (a case's) as SVG, which every browser renders,
-    with or without a GPU.
+    with or without a GPU. By default WebGL is used only above SVG_POINTS_MAX markers.
     """
+    if webgl is None:
+        webgl = len(alerts) + len(base) > SVG_POINTS_MAX
     scatter = go.Scattergl if webgl else go.Scatter
     type_labels = type_labels or {}
     colours = {**TYPE_COLOURS, **(colours or {})}

@@ -3,6 +3,24 @@
 On every page a journey visits: no console error, no failed request, no
 request to any host but the portal's, and a screenshot saved under
 test-output/screenshots for review.
+
+Accessibility is checked in the same one place, `snap`, so every page a journey
+visits or reaches by a click is checked when its screenshot is taken
+(`accessibility_problems` lists what the page fails). The `page` fixture
+records every document the tab loads and fails the test if one was never
+snapped, so no page escapes the check. The rules:
+
+- exactly one h1, a <main> landmark and a <nav> landmark;
+- every visible form control (input other than hidden/submit/button/reset/image,
+  select, textarea) has an accessible label: a label[for], a wrapping label,
+  aria-label or aria-labelledby;
+- every image has an alt attribute (empty for a decorative one);
+- every chart (`div.chart[data-plotly-figure]`, drawn by static/js/portal.js)
+  has a text alternative, by ONE convention: the chart's `aria-describedby`
+  names the id of one or more elements on the page holding the same figures
+  as text (a table, a list, or a <details> or paragraph summary), each of
+  which exists and is not empty. A screen reader reads them with the chart;
+  the tables stay where sighted readers expect them.
 """
 
 from __future__ import annotations
@@ -63,12 +81,21 @@ class PageWatch:
     console_errors: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
     foreign_requests: list[str] = field(default_factory=list)
+    # Documents loaded in the tab, and those `snap` checked: a journey must snap
+    # every page it reaches, so that every page is checked for accessibility.
+    loaded: list[str] = field(default_factory=list)
+    checked: set[str] = field(default_factory=set)
 
     def problems(self) -> list[str]:
         return [
             *(f"console error: {text}" for text in self.console_errors),
             *(f"failed request: {url}" for url in self.failed_requests),
             *(f"request to another host: {url}" for url in self.foreign_requests),
+            *(
+                f"page loaded but never checked (snap it): {url}"
+                for url in dict.fromkeys(self.loaded)
+                if url not in self.checked
+            ),
         ]
 
 
@@ -97,6 +124,7 @@ def page(browser: Any, live_server: Any, request: Any) -> Iterator[Any]:
     tab.on("request", on_request)
     tab.on("requestfailed", lambda req: watch.failed_requests.append(f"failed {req.url}"))
     tab.on("response", on_response)
+    tab.on("load", lambda loaded: watch.loaded.append(loaded.url))
     tab.portal_watch = watch
     tab.portal_base = live_server.url
     tab.portal_shots = OUTPUT / re.sub(r"[^A-Za-z0-9_.-]", "_", request.node.name)
@@ -115,12 +143,54 @@ def visit(page: Any, path: str) -> Any:
     return response
 
 
+ACCESSIBILITY_SCRIPT = """() => {
+  const problems = [];
+  const visible = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
+  const texted = (id) => {
+    const target = id && document.getElementById(id);
+    return !!(target && target.textContent.trim());
+  };
+  const h1 = document.querySelectorAll("h1").length;
+  if (h1 !== 1) problems.push(`${h1} h1 headings, not exactly one`);
+  if (!document.querySelector("main, [role=main]")) problems.push("no <main> landmark");
+  if (!document.querySelector("nav, [role=navigation]")) problems.push("no <nav> landmark");
+  const skip = new Set(["hidden", "submit", "button", "reset", "image"]);
+  document.querySelectorAll("input, select, textarea").forEach((el) => {
+    if (el.tagName === "INPUT" && skip.has((el.type || "").toLowerCase())) return;
+    if (!visible(el)) return;
+    const labelled = (el.labels && Array.from(el.labels).some((l) => l.textContent.trim()))
+      || (el.getAttribute("aria-label") || "").trim()
+      || (el.getAttribute("aria-labelledby") || "").split(/\\s+/).some(texted);
+    if (!labelled) problems.push(`form control without a label: ${el.outerHTML.slice(0, 160)}`);
+  });
+  document.querySelectorAll("img:not([alt])").forEach((el) => {
+    problems.push(`image without alt text: ${el.outerHTML.slice(0, 160)}`);
+  });
+  document.querySelectorAll("div.chart[data-plotly-figure]").forEach((el) => {
+    const ids = (el.getAttribute("aria-describedby") || "").split(/\\s+/).filter(Boolean);
+    if (!ids.length || !ids.every(texted)) {
+      problems.push(`chart without a text alternative (aria-describedby): #${el.id}`);
+    }
+  });
+  return problems;
+}"""
+
+
+def accessibility_problems(page: Any) -> list[str]:
+    """What the page in the tab fails of the accessibility rules above."""
+    return list(page.evaluate(ACCESSIBILITY_SCRIPT))
+
+
 def snap(page: Any, label: str) -> Path:
+    """Save the page's screenshot for review, then check its accessibility."""
     page.portal_shots.mkdir(parents=True, exist_ok=True)
     page.portal_shot_count += 1
     name = re.sub(r"[^A-Za-z0-9_.-]", "_", label.strip("/")) or "home"
     target = page.portal_shots / f"{page.portal_shot_count:02d}-{name}.png"
     page.screenshot(path=str(target), full_page=True)
+    problems = accessibility_problems(page)
+    assert not problems, f"{page.url}:\n" + "\n".join(problems)
+    page.portal_watch.checked.add(page.url)
     return target
 
 

@@ -49,6 +49,7 @@ def test_detective_case_gun_story_and_search(page, agency_a, agency_b, owner, ou
         "link", name="Sold by RIVERSIDE ARMS to JOHNSON, MARCUS"
     ).click()
     page.wait_for_load_state("networkidle")
+    snap(page, "dealer")
     assert "RIVERSIDE ARMS" in page.content()
     page.go_back()
     page.wait_for_load_state("networkidle")

@@ -53,10 +53,13 @@ def test_network_page_draws_filters_exports_and_clicks_through(page, agency_a, p
     page.get_by_label("Sold by").check()
     page.get_by_role("button", name="Draw").click()
     page.wait_for_selector("#network-chart .main-svg", timeout=20000)
+    snap(page, "network-sold-by")
     assert "Possessed" not in page.locator("table").last.inner_text()
 
     # A click on the dealer's node opens the dealer's entity page.
     point = page.locator("#network-chart .scatterlayer .trace .points path").last
     with page.expect_navigation():
         point.click(force=True)
+    page.wait_for_load_state("networkidle")
+    snap(page, "entity-from-node")
     assert "/entities/" in page.url

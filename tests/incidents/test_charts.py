@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from portal.incidents.charts import MapPoint, alert_map, incident_map
+from portal.incidents.charts import SVG_POINTS_MAX, MapPoint, alert_map, incident_map
 from portal.incidents.geo import haversine_m
 
 
@@ -17,13 +17,19 @@ def test_alert_map_draws_alerts_by_type_over_the_incident_layer():
     figure = alert_map(alerts, base=base, type_labels={"single_gunshot": "Single gunshot"})
     names = [trace.name for trace in figure.data]
     assert names == ["Incidents", "multiple_gunshots", "Single gunshot"]
-    assert {trace.type for trace in figure.data} == {"scattergl"}
+    assert {trace.type for trace in figure.data} == {"scatter"}  # SVG: no GPU needed
     assert sum(len(trace.x) for trace in figure.data[1:]) == 2
     # A degree of latitude is drawn 1/cos(latitude) times as long as a degree of longitude.
     assert math.isclose(
         figure.layout.yaxis.scaleratio, 1 / math.cos(math.radians(39.295)), rel_tol=1e-3
     )
     assert "mapbox" not in figure.to_json() and "tile" not in figure.to_json()
+
+
+def test_alert_map_uses_webgl_only_for_many_points():
+    many = [MapPoint(39.29, -76.61, str(n), "single_gunshot") for n in range(SVG_POINTS_MAX + 1)]
+    assert {trace.type for trace in alert_map(many).data} == {"scattergl"}
+    assert {trace.type for trace in alert_map(many[:SVG_POINTS_MAX]).data} == {"scatter"}
 
 
 def test_incident_map_draws_the_radius():

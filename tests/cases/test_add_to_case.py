@@ -27,7 +27,8 @@ def _post(client, case, record, **extra):
 
 
 @pytest.mark.parametrize(
-    "attribute", ["incident_in_case", "alert", "firearm", "trace", "purchaser"]
+    "attribute",
+    ["incident_in_case", "alert", "firearm", "trace", "purchaser", "test_fire", "person_entity"],
 )
 def test_record_pages_carry_the_add_to_case_form(story, owner_client, attribute):
     record = getattr(story, attribute)

@@ -54,6 +54,8 @@ def test_case_shows_open_leads_on_its_records_only(story, leads, owner_client):
 
 def test_a_lead_added_to_the_case_is_an_open_lead_of_it(story, agency_a, owner_client):
     lead = LeadFactory(agency=agency_a, title="Added by hand")
+    # The lead's own page carries the form.
+    assert "Add to case" in page_text(owner_client.get(lead.get_absolute_url()))
     response = owner_client.post(
         "/cases/add/",
         {

@@ -15,7 +15,6 @@ class LeadsConfig(AppConfig):
     ]
 
     def ready(self) -> None:
-        from celery.signals import task_postrun
         from django.db.models.signals import post_save
 
         from ballistics.models import Candidate
@@ -31,14 +30,10 @@ class LeadsConfig(AppConfig):
         post_save.connect(
             receivers.candidate_saved, sender=Candidate, dispatch_uid="leads_ballistic_candidate"
         )
-        # The lead rules: run after each decision, judgement and import.
+        # The lead rules after each decision and judgement (imports: after their graph sync).
         post_save.connect(
             signals.on_candidate_saved, sender=Candidate, dispatch_uid="leads-candidate"
         )
         post_save.connect(
             signals.on_judgement_saved, sender="leads.Judgement", dispatch_uid="leads-judgement"
         )
-        post_save.connect(
-            signals.on_audit_event_saved, sender="portal.AuditEvent", dispatch_uid="leads-import"
-        )
-        task_postrun.connect(signals.on_task_postrun, dispatch_uid="leads-job-done", weak=False)

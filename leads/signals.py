@@ -1,8 +1,10 @@
 """What starts the lead rules, connected in LeadsConfig.ready() (no other app is edited).
 
-An examiner's ballistic decision, a finished import or linking job and an
-analyst's judgement each enqueue a rule task once their transaction commits,
-so that the import or the decision never waits for the rules.
+An examiner's ballistic decision and an analyst's judgement each enqueue a rule
+task once their transaction commits, so that the decision never waits for the
+rules. Imports and alert linking run the rules once, at the end of the graph
+sync they start (leads.tasks.sources_sync), so the rules see the new records'
+people and guns resolved.
 """
 
 from __future__ import annotations
@@ -10,14 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-
-from portal.choices import JobStatus
-
-# Imports write an audit row (event "import", on their job or source file) inside their
-# transaction, whether they run on a worker or in a management command; the linking
-# job, which writes none, is seen when its Celery task ends.
-IMPORT_OBJECT_TYPES = frozenset({"portal.job", "portal.sourcefile"})
-LINK_JOB_KINDS = frozenset({"incidents-link"})
 
 
 def on_candidate_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
@@ -52,36 +46,3 @@ def rules_enqueue(agency_id: int, kinds: list[str] | None = None) -> None:
     from leads.tasks import LEADS_QUEUE, rules_run
 
     rules_run.apply_async(args=[agency_id, kinds], queue=LEADS_QUEUE)
-
-
-def on_audit_event_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
-    """A finished import (its audit row commits with it) runs the agency's rules."""
-    from portal.choices import AuditEventType
-
-    if not created or instance.event_type != AuditEventType.IMPORT:
-        return
-    if instance.object_type not in IMPORT_OBJECT_TYPES or not instance.object_id.isdigit():
-        return
-    from portal.models import Job, SourceFile
-
-    model = Job if instance.object_type == "portal.job" else SourceFile
-    agency_id = (
-        model.objects.filter(pk=instance.object_id).values_list("agency_id", flat=True).first()
-    )
-    if agency_id is not None:
-        transaction.on_commit(lambda: rules_enqueue(agency_id))
-
-
-def on_task_postrun(sender: Any = None, args: Any = None, **kwargs: Any) -> None:
-    """After portal.job_run: a succeeded alert-linking job runs the agency's rules."""
-    if getattr(sender, "name", "") != "portal.job_run" or not args:
-        return
-    from portal.models import Job
-
-    job = (
-        Job.objects.filter(pk=args[0], status=JobStatus.SUCCEEDED, kind__in=LINK_JOB_KINDS)
-        .only("agency_id")
-        .first()
-    )
-    if job is not None:
-        rules_enqueue(job.agency_id)

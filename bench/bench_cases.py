@@ -47,14 +47,12 @@ def _seed() -> tuple[float, Any]:
     return took[0], ctx
 
 
-def _big_case(ctx: Any, rng: random.Random) -> Any:
+def _big_case(city: Any, detective: Any) -> Any:
     """A case as big as a long investigation gets: 50 incidents, 25 traced guns."""
     from portal.cases.services import case_create, case_item_add
     from portal.incidents.models import Incident
     from tracing.models import Firearm
 
-    city = ctx.agencies["city"]
-    detective = ctx.users["detective"]
     case = case_create(
         agency=city, number="BENCH-1", title="Benchmark case", lead_detective=detective
     )
@@ -75,12 +73,11 @@ def _misspell(name: str, rng: random.Random) -> str:
     return name[:i] + name[i] + name[i:]
 
 
-def _pages(ctx: Any, rng: random.Random) -> list[tuple[str, list[str]]]:
+def _pages(city: Any, chain: Any, rng: random.Random) -> list[tuple[str, list[str]]]:
     from portal.cases.models import Case
     from portal.incidents.models import Incident
     from tracing.models import Dealer, Firearm, PersonMention, Trace
 
-    city = ctx.agencies["city"]
     cases = [c.get_absolute_url() for c in Case.objects.filter(agency=city)]
     firearms = [
         f"/traces/firearms/{pk}/"
@@ -88,7 +85,6 @@ def _pages(ctx: Any, rng: random.Random) -> list[tuple[str, list[str]]]:
         .order_by("?")
         .values_list("pk", flat=True)[:REQUESTS]
     ]
-    chain = ctx.truth.get("cases", {}).get("firearm_chain")
     if chain:
         firearms.insert(0, f"/traces/firearms/{chain['firearm']}/")
     people = list(
@@ -133,22 +129,36 @@ def _pages(ctx: Any, rng: random.Random) -> list[tuple[str, list[str]]]:
     ]
 
 
+def case_pages_measure(city: Any, detective: Any, chain: Any, scale: str) -> list[Measure]:
+    """Add the big case to a seeded demo, then time the detective's pages on it.
+
+    `chain` is the demo's planted purchase-to-crime firearm (ground truth), or None.
+    bench_state calls this on the state-scale demo it has just seeded.
+    """
+    from django.db import connection
+
+    rng = random.Random(11)
+    _big_case(city, detective)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return pages_measure(
+        signed_in_client(detective),
+        _pages(city, chain, rng),
+        requests=REQUESTS,
+        scale=scale,
+        target_ms=TARGET_MS,
+        reference="server-side, Django test Client, signed in as a detective",
+        explain=scan_printer(BIG_TABLES),
+    )
+
+
 def run() -> list[Measure]:
     with bench_database():
-        from django.db import connection
-
         seconds, ctx = _seed()
-        rng = random.Random(11)
-        _big_case(ctx, rng)
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
         print(f"seed {SCALE}: {seconds:.1f} s", flush=True)
-        return pages_measure(
-            signed_in_client(ctx.users["detective"]),
-            _pages(ctx, rng),
-            requests=REQUESTS,
-            scale=SCALE,
-            target_ms=TARGET_MS,
-            reference="server-side, Django test Client, signed in as a detective",
-            explain=scan_printer(BIG_TABLES),
+        return case_pages_measure(
+            ctx.agencies["city"],
+            ctx.users["detective"],
+            ctx.truth.get("cases", {}).get("firearm_chain"),
+            SCALE,
         )

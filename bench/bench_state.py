@@ -6,7 +6,8 @@ transaction, as `seed_demo --scale state` does, timing each step against the
 15-minute target. Then requests the trace list (with each filter it offers),
 the trace detail and the alert map server-side with Django's test Client,
 signed in as the city's analyst (who also sees the county's records), and
-reports p50/p95 against the page target. Every query those pages run that
+reports p50/p95 against the page target, and the detective's case dashboard,
+firearm timeline and search pages (bench_cases) on the same data. Every query those pages run that
 reads a big tracing table with a sequential scan is printed with its plan and
 counted: the index check of the trace list's filters.
 
@@ -26,6 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.bench_cases import case_pages_measure
 from bench.harness import bench_database
 from bench.pages_timing import pages_measure, sequential_scans, signed_in_client
 from bench.report import Measure, peak_memory_mb
@@ -153,7 +155,11 @@ def run() -> list[Measure]:
         django.setup()
         from portal.models import User
 
-        return _measure_pages(User.objects.get(username="analyst"))
+        detective = User.objects.select_related("agency").get(username="detective")
+        return [
+            *_measure_pages(User.objects.get(username="analyst")),
+            *case_pages_measure(detective.agency, detective, None, SCALE),
+        ]
     with bench_database():
         seconds, steps, ctx = _seed()
         detail = ", ".join(f"{name.split('.')[0]} {took:.0f} s" for name, took in steps.items())
@@ -167,7 +173,17 @@ def run() -> list[Measure]:
             peak_memory_mb=peak_memory_mb(),
             passed=seconds < SEED_TARGET_S,
         )
-        return [seed, *_measure_pages(ctx.users["analyst"])]
+        return [
+            seed,
+            *_measure_pages(ctx.users["analyst"]),
+            # Issue 8's pages (case dashboard, firearm timeline, search) on the same data.
+            *case_pages_measure(
+                ctx.agencies["city"],
+                ctx.users["detective"],
+                ctx.truth.get("cases", {}).get("firearm_chain"),
+                SCALE,
+            ),
+        ]
 
 
 def _measure_pages(analyst: Any) -> list[Measure]:

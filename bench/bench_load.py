@@ -18,6 +18,7 @@ import time
 import urllib.request
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_plus
 
 from bench.harness import bench_database, timer
 from bench.report import Measure, peak_memory_mb
@@ -37,7 +38,7 @@ ROLE_PAGES: dict[str, list[str]] = {
     "detective": [
         "dashboard",
         "case_list",
-        "lead_list",
+        "lead_queue",
         "trace_list",
         "incident_list",
         "alert_map",
@@ -46,7 +47,7 @@ ROLE_PAGES: dict[str, list[str]] = {
     ],
     "analyst": [
         "dashboard",
-        "lead_list",
+        "lead_queue",
         "trace_list",
         "incident_list",
         "alert_list",
@@ -56,9 +57,20 @@ ROLE_PAGES: dict[str, list[str]] = {
         "search",
     ],
     "lab": ["dashboard", "evidence_list", "job_list", "import_index"],
-    "supervisor": ["dashboard", "lead_list", "job_list", "audit_list"],
+    "supervisor": ["dashboard", "lead_queue", "time_to_lead", "job_list", "audit_list"],
     "admin": ["dashboard", "user_list", "audit_list", "account_security"],
 }
+
+# The detective's and analyst's daily pages, reported one by one beside the aggregate.
+REPORTED_PAGES = (
+    "/",
+    "/leads/",
+    "cases.case detail",
+    "tracing.firearm detail",
+    "search: name",
+    "search: serial",
+    "search: record number",
+)
 
 
 def resolve_page(url_name: str) -> str | None:
@@ -112,13 +124,34 @@ def record_paths() -> dict[str, str]:
     return found
 
 
+def search_paths() -> dict[str, str]:
+    """Searches a detective types: a purchaser's name, a serial, a trace and an incident number."""
+    from portal.incidents.models import Incident
+    from tracing.models import Firearm, PersonMention, Trace
+
+    found: dict[str, str] = {}
+    for first, last in PersonMention.objects.exclude(last_name="").values_list(
+        "first_name", "last_name"
+    )[:5]:
+        found[f"/search/?q={quote_plus(f'{first} {last}')}"] = "search: name"
+    for serial in Firearm.objects.exclude(serial_as_written="").values_list(
+        "serial_as_written", flat=True
+    )[:5]:
+        found[f"/search/?q={quote_plus(serial)}"] = "search: serial"
+    for number in Trace.objects.values_list("trace_number", flat=True)[:3]:
+        found[f"/search/?q={quote_plus(number)}"] = "search: record number"
+    for number in Incident.objects.values_list("incident_number", flat=True)[:3]:
+        found[f"/search/?q={quote_plus(number)}"] = "search: record number"
+    return found
+
+
 def build_plan() -> dict[str, Any]:
     from django.test import Client
 
     from portal.models import User
     from tests.conftest import login
 
-    details = record_paths()
+    details = {**record_paths(), **search_paths()}
     plan: dict[str, Any] = {}
     missing: set[str] = set()
     for role, url_names in ROLE_PAGES.items():
@@ -215,6 +248,19 @@ def run() -> list[Measure]:
     total = stats["Aggregated"]
     requests = int(total["Request Count"])
     failures = int(total["Failure Count"])
+    pages = [
+        Measure(
+            name=f"load: {name}",
+            value=(
+                f"{row['Request Count']} requests, p50 {row['50%']} ms, p95 {row['95%']} ms, "
+                f"p99 {row['99%']} ms, {row['Failure Count']} errors"
+            ),
+            target="no errors",
+            passed=int(row["Failure Count"]) == 0,
+        )
+        for name, row in sorted(stats.items())
+        if name in REPORTED_PAGES
+    ]
     return [
         Measure(
             name=f"load: {USERS} users, {SECONDS} s, gunicorn 2 workers ({SCALE} demo)",
@@ -227,7 +273,8 @@ def run() -> list[Measure]:
             reference="",
             passed=failures == 0 and requests > 0,
             peak_memory_mb=peak_memory_mb(),
-        )
+        ),
+        *pages,
     ]
 
 

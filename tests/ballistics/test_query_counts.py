@@ -5,10 +5,8 @@ other tests)."""
 from __future__ import annotations
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 
-from ballistics.models import Candidate, Evidence
 from ballistics.services import evidence_custody_append
 from tests.ballistics.factories import (
     CandidateFactory,
@@ -50,7 +48,6 @@ def _evidence_rows(lab, *evidence):
 
 def test_evidence_detail(lab_client, lab, agency_a):
     evidence = EvidenceFactory(agency=agency_a, incident=IncidentFactory(agency=agency_a))
-    ContentType.objects.get_for_model(Evidence)
     assert_flat_query_count(
         lab_client, evidence.get_absolute_url(), _evidence_rows(lab, evidence), max_queries=9
     )
@@ -58,7 +55,6 @@ def test_evidence_detail(lab_client, lab, agency_a):
 
 def test_candidate_detail(lab_client, lab, agency_a):
     candidate = CandidateFactory(agency=agency_a)
-    ContentType.objects.get_for_model(Candidate)
     grow = _evidence_rows(lab, candidate.query.evidence, candidate.candidate.evidence)
     assert_flat_query_count(lab_client, candidate.get_absolute_url(), grow, max_queries=6)
 

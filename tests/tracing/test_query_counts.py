@@ -5,9 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
 
-from portal.incidents.models import IncidentPerson
 from tests.query_counts import assert_flat_query_count
 from tests.tracing.factories import (
     DealerFactory,
@@ -16,7 +14,6 @@ from tests.tracing.factories import (
     TraceChangeFactory,
     TraceFactory,
 )
-from tracing.models import Dealer, Firearm, PersonMention, Trace
 
 pytestmark = pytest.mark.django_db
 serial = itertools.count(1)
@@ -70,7 +67,6 @@ def test_analytics_and_api_lists(owner_client, agency_a, url, max_queries):
 
 def test_trace_detail(owner_client, agency_a):
     trace = PurchaseFactory(agency=agency_a).trace
-    ContentType.objects.get_for_model(Trace)
 
     def grow(n):
         for _ in range(n):
@@ -83,15 +79,11 @@ def test_dealer_detail(owner_client, agency_a):
     dealer = DealerFactory()
     grow = _purchases(agency_a, dealer=dealer)
     grow(1)
-    ContentType.objects.get_for_model(Dealer)
     assert_flat_query_count(owner_client, dealer.get_absolute_url(), grow, max_queries=14)
 
 
 def test_purchaser_detail(owner_client, agency_a):
     mention = PurchaseFactory(agency=agency_a, purchaser__dob="1990-01-02").purchaser
-    ContentType.objects.get_for_model(PersonMention)
-    ContentType.objects.get_for_model(Firearm)
-    ContentType.objects.get_for_model(IncidentPerson)  # the timeline's, cached after first use
 
     def grow(n):
         for _ in range(n):

@@ -1,11 +1,11 @@
 """Every list page, API list and record page has a pinned, flat query count (issue 11, item 4).
 
 A route needs a pin when it takes no URL argument (the lists, dashboards, analytics and
-API lists: DRF's router lists are argument-less routes too) or when it is a record's page
-(its route ends in `<int:pk>/`). PINNED_BY names, per test module and test, the routes
-that test pins with tests/query_counts.py's assert_flat_query_count; EXCLUDED says why a
-route has none. A new route in neither table fails this test: pin it, or say here why it
-needs no pin.
+API lists: DRF's router lists are argument-less routes too) or when it shows one record
+(a page whose route ends in `<int:pk>/`, or an API detail: `(?P<pk>[^/.]+)/$`).
+PINNED_BY names, per test module and test, the routes that test pins with
+tests/query_counts.py's assert_flat_query_count; EXCLUDED says why a route has none. A new
+route in neither table fails this test: pin it, or say here why it needs no pin.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ PINNED_BY: dict[str, dict[str, list[str]]] = {
         "test_job_list": ["job_list"],
         "test_import_index": ["import_index"],
         "test_api_lists": ["agency-list", "job-list"],
+        "test_api_details": ["agency-detail", "job-detail"],
     },
     "tests.incidents.test_query_counts": {
         "test_lists_and_maps": [
@@ -46,6 +47,7 @@ PINNED_BY: dict[str, dict[str, list[str]]] = {
         ],
         "test_incident_detail": ["incidents:incident_detail"],
         "test_alert_detail": ["incidents:alert_detail"],
+        "test_api_details": ["incident-detail", "shotspotter-alert-detail", "alert-link-detail"],
     },
     "tests.cases.test_query_counts": {
         "test_case_list_query_count_is_flat": ["cases:case_list"],
@@ -70,6 +72,7 @@ PINNED_BY: dict[str, dict[str, list[str]]] = {
             "dealer-list",
             "purchaser-list",
         ],
+        "test_api_details": ["trace-detail", "firearm-detail", "dealer-detail", "purchaser-detail"],
     },
     "tests.leads.test_pages": {
         "test_queue_and_lead_page_query_counts_are_flat": ["leads:lead_queue", "leads:lead_detail"],
@@ -84,6 +87,7 @@ PINNED_BY: dict[str, dict[str, list[str]]] = {
             "entity-list",
         ],
         "test_entity_network": ["entity_network"],
+        "test_api_details": ["lead-detail", "entity-detail", "entity-network"],
     },
     "tests.leads.test_api": {
         "test_list_query_count_is_flat": ["lead-list"],
@@ -102,6 +106,7 @@ PINNED_BY: dict[str, dict[str, list[str]]] = {
         "test_evidence_detail": ["ballistics:evidence_detail"],
         "test_candidate_detail": ["ballistics:candidate_detail"],
         "test_scan_api_list": ["scan-list"],
+        "test_api_details": ["evidence-detail", "scan-detail", "candidate-detail"],
     },
     "tests.ballistics.test_api": {
         "test_evidence_api_query_count_is_flat": ["evidence-list"],
@@ -158,12 +163,17 @@ def _routes(
             yield prefix + str(pattern.pattern), pattern.pattern.regex.groups, name
 
 
+RECORD_ROUTE_ENDINGS = ("<int:pk>/", "(?P<pk>[^/.]+)/$")
+
+
 def _needing_a_pin() -> set[str]:
-    """Argument-less routes (pages, JSON and API lists) and record pages, outside admin/."""
+    """Argument-less routes (pages, JSON and API lists) and records' pages and API details,
+    outside admin/."""
     return {
         name
         for route, arguments, name in _routes(get_resolver().url_patterns)
-        if not route.startswith("admin/") and (arguments == 0 or route.endswith("<int:pk>/"))
+        if not route.startswith("admin/")
+        and (arguments == 0 or route.endswith(RECORD_ROUTE_ENDINGS))
     }
 
 
@@ -171,7 +181,7 @@ def test_every_list_and_record_page_has_a_pinned_query_count() -> None:
     unpinned = _needing_a_pin() - PINNED.keys() - EXCLUDED.keys()
     assert not unpinned, (
         f"Routes without a pinned query count: {sorted(unpinned)}. Pin each with "
-        "tests/query_counts.py's assert_flat_query_count and name the test in PINNED "
+        "tests/query_counts.py's assert_flat_query_count and name the test in PINNED_BY "
         "(tests/test_query_pins.py), or say in EXCLUDED why it needs none."
     )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from ballistics.services import evidence_custody_append
 from tests.ballistics.factories import (
@@ -64,3 +65,18 @@ def test_scan_api_list(lab_client, lab, agency_a):
     assert_flat_query_count(
         lab_client, "/api/v1/scans/", _evidence_rows(lab, evidence), max_queries=5
     )
+
+
+@pytest.mark.parametrize(
+    ("route", "max_queries"), [("evidence-detail", 7), ("scan-detail", 5), ("candidate-detail", 5)]
+)
+def test_api_details(lab_client, lab, agency_a, route, max_queries):
+    candidate = CandidateFactory(agency=agency_a)
+    records = {
+        "evidence-detail": candidate.query.evidence,
+        "scan-detail": candidate.query,
+        "candidate-detail": candidate,
+    }
+    grow = _evidence_rows(lab, candidate.query.evidence, candidate.candidate.evidence)
+    url = reverse(route, args=[records[route].pk])
+    assert_flat_query_count(lab_client, url, grow, max_queries=max_queries)

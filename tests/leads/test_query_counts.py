@@ -16,7 +16,12 @@ from django.utils import timezone
 from leads.models import Edge, EdgeKind, EntityKind, Notification
 from tests.conftest import login
 from tests.factories import UserFactory
-from tests.leads.factories import EntityFactory, EntityMentionFactory, LeadFactory
+from tests.leads.factories import (
+    EntityFactory,
+    EntityMentionFactory,
+    LeadFactory,
+    LeadRecordFactory,
+)
 from tests.query_counts import assert_flat_query_count
 
 pytestmark = pytest.mark.django_db
@@ -88,3 +93,23 @@ def test_entity_network(supervisor_client, agency_a):
 
     url = reverse("entity_network", args=[entity.pk])
     assert_flat_query_count(supervisor_client, url, grow, max_queries=14)
+
+
+@pytest.mark.parametrize(
+    ("route", "max_queries"), [("lead-detail", 6), ("entity-detail", 6), ("entity-network", 13)]
+)
+def test_api_details(supervisor_client, agency_a, route, max_queries):
+    lead: Any = LeadFactory(agency=agency_a)
+    entity: Any = EntityFactory(agency=agency_a)
+
+    def grow(n):
+        for _ in range(n):
+            LeadRecordFactory(lead=lead)
+            mention: Any = EntityMentionFactory(agency=agency_a, entity=entity)
+            gun: Any = EntityFactory(agency=agency_a, kind=EntityKind.FIREARM)
+            Edge.objects.create(
+                source=entity, source_mention=mention, target=gun, kind=EdgeKind.POSSESSED
+            )
+
+    url = reverse(route, args=[(lead if route == "lead-detail" else entity).pk])
+    assert_flat_query_count(supervisor_client, url, grow, max_queries=max_queries)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from django.urls import reverse
 
 from portal.models import AuditEvent
 from portal.services import api_token_create
@@ -109,4 +112,18 @@ def test_own_pages(admin_client, admin, agency_a, url, pinned):
             SharingAgreementFactory(owner=agency_a, partner=AgencyFactory())
 
     url = url.format(agency=agency_a.pk, admin=admin.pk, job=job.pk)
+    assert_flat_query_count(admin_client, url, grow, max_queries=pinned)
+
+
+@pytest.mark.parametrize(("route", "pinned"), [("agency-detail", 5), ("job-detail", 5)])
+def test_api_details(admin_client, admin, agency_a, route, pinned):
+    job: Any = JobFactory(agency=agency_a, created_by=admin, result={"created": 3})
+
+    def grow(n):
+        _jobs(agency_a, admin)(n)
+        for _ in range(n):
+            SharingAgreementFactory(owner=agency_a, partner=AgencyFactory())
+
+    record = agency_a if route == "agency-detail" else job
+    url = reverse(route, args=[record.pk])
     assert_flat_query_count(admin_client, url, grow, max_queries=pinned)

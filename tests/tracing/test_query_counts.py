@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from django.urls import reverse
 
 from tests.query_counts import assert_flat_query_count
 from tests.tracing.factories import (
@@ -102,3 +103,27 @@ def test_purchaser_detail(owner_client, agency_a):
             TraceFactory(agency=agency_a, firearm=mention.trace.firearm)
 
     assert_flat_query_count(owner_client, mention.get_absolute_url(), grow, max_queries=12)
+
+
+@pytest.mark.parametrize(
+    ("route", "max_queries"),
+    [("trace-detail", 5), ("firearm-detail", 5), ("dealer-detail", 5), ("purchaser-detail", 5)],
+)
+def test_api_details(owner_client, agency_a, route, max_queries):
+    dealer = DealerFactory()
+    purchase = PurchaseFactory(agency=agency_a, dealer=dealer)
+    records = {
+        "trace-detail": purchase.trace,
+        "firearm-detail": purchase.trace.firearm,
+        "dealer-detail": dealer,
+        "purchaser-detail": purchase.purchaser,
+    }
+
+    def grow(n):
+        _purchases(agency_a, dealer=dealer)(n)
+        for _ in range(n):
+            TraceChangeFactory(agency=agency_a, trace=purchase.trace)
+            TraceFactory(agency=agency_a, firearm=purchase.trace.firearm)
+
+    url = reverse(route, args=[records[route].pk])
+    assert_flat_query_count(owner_client, url, grow, max_queries=max_queries)

@@ -91,7 +91,7 @@ def test_evidence_api_query_count_is_flat(owner: Any, agency_a: Any) -> None:
         for _ in range(n):
             EvidenceFactory(agency=agency_a, incident=IncidentFactory(agency=agency_a))
 
-    assert_flat_query_count(client, "/api/v1/evidence/", grow, max_queries=10)
+    assert_flat_query_count(client, "/api/v1/evidence/", grow, max_queries=5)
 
 
 @pytest.mark.django_db
@@ -235,4 +235,4 @@ def test_candidate_api_query_count_is_flat(owner: Any, agency_a: Any) -> None:
                 score=1,
             )
 
-    assert_flat_query_count(client, f"/api/v1/candidates/?query={query.pk}", grow, max_queries=10)
+    assert_flat_query_count(client, f"/api/v1/candidates/?query={query.pk}", grow, max_queries=5)

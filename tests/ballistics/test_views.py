@@ -102,7 +102,7 @@ def test_evidence_list_query_count_is_flat(owner_client: Client, agency_a: Any) 
             evidence = EvidenceFactory(agency=agency_a, incident=IncidentFactory(agency=agency_a))
             _scan(agency=agency_a, evidence=evidence)
 
-    assert_flat_query_count(owner_client, "/ballistics/", grow, max_queries=12)
+    assert_flat_query_count(owner_client, "/ballistics/", grow, max_queries=6)
 
 
 @pytest.mark.django_db
@@ -377,4 +377,4 @@ def test_scan_candidates_query_count_is_flat(owner_client: Client, agency_a: Any
                 agency=agency_a, query=query, candidate=other, rank=1, coarse_score=0.1, score=1
             )
 
-    assert_flat_query_count(owner_client, query.get_absolute_url(), grow, max_queries=14)
+    assert_flat_query_count(owner_client, query.get_absolute_url(), grow, max_queries=8)

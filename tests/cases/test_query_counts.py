@@ -11,7 +11,7 @@ from tests.ballistics.factories import CandidateFactory, EvidenceFactory, ScanFa
 from tests.cases.factories import CaseFactory, CaseItemFactory
 from tests.cases.story import mention_entity
 from tests.conftest import login
-from tests.factories import UserFactory
+from tests.factories import SharingAgreementFactory, UserFactory
 from tests.incidents.factories import (
     AlertIncidentLinkFactory,
     IncidentFactory,
@@ -114,3 +114,17 @@ def test_home_page_query_count_is_flat(story, client, agency_a, role, pinned):
             CandidateFactory(agency=agency_a)
 
     assert_flat_query_count(client, "/", grow, max_queries=pinned)
+
+
+@pytest.mark.parametrize(("url", "pinned"), [("/cases/", 6), ("/cases/?mine=1", 6)])
+def test_case_list_query_count_is_flat(owner_client, owner, agency_a, agency_b, url, pinned):
+    # Agency B shares with A: A's list shows B's cases too, with their agency.
+    SharingAgreementFactory(owner=agency_b, partner=agency_a)
+
+    def grow(n: int) -> None:
+        for _ in range(n):
+            CaseFactory(agency=agency_a, lead_detective=owner)
+            CaseFactory(agency=agency_a)
+            CaseFactory(agency=agency_b)
+
+    assert_flat_query_count(owner_client, url, grow, max_queries=pinned)

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
 from django.utils import timezone
 
 from portal.incidents.models import Incident, ShotSpotterAlert
@@ -85,3 +86,27 @@ def test_alert_detail(analyst_client, agency_a):
     ContentType.objects.get_for_model(ShotSpotterAlert)
     # 9 for the page, 1 for the "Add to case" form's open cases.
     assert_flat_query_count(analyst_client, alert.get_absolute_url(), grow, max_queries=10)
+
+
+@pytest.mark.parametrize(
+    ("route", "max_queries"),
+    [("incident-detail", 8), ("shotspotter-alert-detail", 7), ("alert-link-detail", 5)],
+)
+def test_api_details(analyst_client, agency_a, route, max_queries):
+    incident = IncidentFactory(agency=agency_a)
+    alert = AlertFactory(agency=agency_a)
+    link = AlertIncidentLinkFactory(agency=agency_a, alert=alert, incident=incident)
+
+    def grow(n):
+        for _ in range(n):
+            IncidentPersonFactory(agency=agency_a, incident=incident)
+            AlertIncidentLinkFactory(
+                agency=agency_a, alert=AlertFactory(agency=agency_a), incident=incident
+            )
+            AlertIncidentLinkFactory(
+                agency=agency_a, alert=alert, incident=IncidentFactory(agency=agency_a)
+            )
+
+    record = {"incident-detail": incident, "shotspotter-alert-detail": alert}.get(route, link)
+    url = reverse(route, args=[record.pk])
+    assert_flat_query_count(analyst_client, url, grow, max_queries=max_queries)

@@ -37,4 +37,4 @@ def test_list_query_count_is_flat(owner_client: Client, agency_a: Any) -> None:
         for _ in range(n):
             LeadRecordFactory(lead=LeadFactory(agency=agency_a))
 
-    assert_flat_query_count(owner_client, "/api/v1/leads/", grow, max_queries=8)
+    assert_flat_query_count(owner_client, "/api/v1/leads/", grow, max_queries=5)

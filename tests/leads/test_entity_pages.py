@@ -217,7 +217,7 @@ def test_entity_page_and_review_queue_query_counts_are_flat(
             )
 
     assert_flat_query_count(
-        analyst_client, reverse("entity_detail", args=[entity.pk]), grow, max_queries=20
+        analyst_client, reverse("entity_detail", args=[entity.pk]), grow, max_queries=12
     )
     numbers = iter(range(1, 1000))
 
@@ -225,7 +225,7 @@ def test_entity_page_and_review_queue_query_counts_are_flat(
         for _ in range(count):
             review_pair(agency_a, next(numbers))
 
-    assert_flat_query_count(analyst_client, reverse("entity_review"), grow_queue, max_queries=20)
+    assert_flat_query_count(analyst_client, reverse("entity_review"), grow_queue, max_queries=8)
 
 
 def test_api_entity_and_network_are_scoped(

@@ -221,8 +221,8 @@ def test_queue_and_lead_page_query_counts_are_flat(analyst_client: Client, agenc
         for _ in range(n):
             LeadRecordFactory(lead=lead, is_new=True)
 
-    assert_flat_query_count(analyst_client, "/leads/", grow_leads, max_queries=14)
-    assert_flat_query_count(analyst_client, lead.get_absolute_url(), grow_records, max_queries=16)
+    assert_flat_query_count(analyst_client, "/leads/", grow_leads, max_queries=7)
+    assert_flat_query_count(analyst_client, lead.get_absolute_url(), grow_records, max_queries=10)
 
 
 def test_a_record_without_a_kept_address_links_to_its_page_when_it_has_one(

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from django.urls import reverse
 
 from portal.models import AuditEvent
+from portal.services import api_token_create
 from tests.conftest import login
 from tests.factories import AgencyFactory, JobFactory, SharingAgreementFactory, UserFactory
 from tests.query_counts import assert_flat_query_count
@@ -82,3 +86,44 @@ def test_api_lists(admin_client, admin, agency_a, url):
             SharingAgreementFactory(owner=AgencyFactory(), partner=agency_a)
 
     assert_flat_query_count(admin_client, url, grow, max_queries=5)
+
+
+@pytest.mark.parametrize(
+    ("url", "pinned"),
+    [
+        ("/account/", 6),
+        ("/agencies/{agency}/", 6),
+        ("/users/{admin}/", 6),
+        ("/jobs/{job}/", 5),
+        ("/jobs/{job}/status.json", 4),
+        ("/api/v1/me/", 4),
+    ],
+)
+def test_own_pages(admin_client, admin, agency_a, url, pinned):
+    """The account page lists the user's API tokens; the agency, user and job pages and the
+    job status poll show one record whatever else the agency holds."""
+    job = JobFactory(agency=agency_a, created_by=admin, result={"created": 3})
+
+    def grow(n):
+        _jobs(agency_a, admin)(n)
+        for _ in range(n):
+            api_token_create(user=admin)
+            UserFactory(agency=agency_a)
+            SharingAgreementFactory(owner=agency_a, partner=AgencyFactory())
+
+    url = url.format(agency=agency_a.pk, admin=admin.pk, job=job.pk)
+    assert_flat_query_count(admin_client, url, grow, max_queries=pinned)
+
+
+@pytest.mark.parametrize(("route", "pinned"), [("agency-detail", 5), ("job-detail", 5)])
+def test_api_details(admin_client, admin, agency_a, route, pinned):
+    job: Any = JobFactory(agency=agency_a, created_by=admin, result={"created": 3})
+
+    def grow(n):
+        _jobs(agency_a, admin)(n)
+        for _ in range(n):
+            SharingAgreementFactory(owner=agency_a, partner=AgencyFactory())
+
+    record = agency_a if route == "agency-detail" else job
+    url = reverse(route, args=[record.pk])
+    assert_flat_query_count(admin_client, url, grow, max_queries=pinned)

@@ -164,8 +164,12 @@ def test_filtered_list_queries_do_not_grow_with_the_rows(owner_client, agency_a)
         for _ in range(n):
             PurchaseFactory(agency=agency_a)
 
-    for url in (
-        "/traces/?q=T-1&status=completed&indicator=multiple_sale&indicator=obliterated_serial",
-        "/traces/?caliber=9mm&max_ttc_days=400&recovered_after=2020-01-01",
+    for url, pinned in (
+        ("/traces/", 9),
+        (
+            "/traces/?q=T-1&status=completed&indicator=multiple_sale&indicator=obliterated_serial",
+            10,
+        ),
+        ("/traces/?caliber=9mm&max_ttc_days=400&recovered_after=2020-01-01", 9),
     ):
-        assert_flat_query_count(owner_client, url, grow, max_queries=12)
+        assert_flat_query_count(owner_client, url, grow, max_queries=pinned)

@@ -4,8 +4,9 @@ The source apps know nothing of leads/: their imports send a signal (see
 leads/receivers.py) and a task on the "resolution" queue calls
 `agency_sources_sync`, which finds the agency's source records that have no
 mention yet (an anti-join on the mention index, so a re-run or a redelivered
-task adds nothing twice), adds their mentions in bulk, draws the edges those
-records evidence, and resolves the new mentions incrementally. Mentions of
+task adds nothing twice), adds their mentions in bulk (COPY, `mentions_copy`),
+draws the edges those records evidence (one INSERT ... SELECT per kind, straight
+from the source tables), and resolves the new mentions. Mentions of
 source records that were deleted (a re-imported trace rewrites its persons) go
 with their edges.
 
@@ -528,11 +529,14 @@ def _edge(
 # record's content type and id) and skips records that already evidence such an edge,
 # so a re-run or a later import adds only what is new. %(...)s are the agency, the
 # content types' ids (by model name), the edge kinds and a few constants.
+_EDGE_INSERT = """
+    INSERT INTO leads_edge (kind, role, source_mention_id, source_id, target_mention_id,
+        target_id, evidence_type_id, evidence_id, first_seen, last_seen, details)
+"""
+# Each SELECT gives those columns.
 _SOURCE_EDGES = [
     # A purchaser bought the gun (evidence: the purchase).
     """
-    INSERT INTO leads_edge (kind, role, source_mention_id, source_id, target_mention_id,
-        target_id, evidence_type_id, evidence_id, first_seen, last_seen, details)
     SELECT %(purchased)s, '', pm.id, pm.entity_id, gm.id, gm.entity_id, %(purchase)s, p.id,
         p.purchase_date, p.purchase_date, '{}'
     FROM tracing_purchase p
@@ -546,8 +550,6 @@ _SOURCE_EDGES = [
     """,
     # The gun was sold by the dealer (the agency's own mention of the dealer).
     """
-    INSERT INTO leads_edge (kind, role, source_mention_id, source_id, target_mention_id,
-        target_id, evidence_type_id, evidence_id, first_seen, last_seen, details)
     SELECT %(sold_by)s, '', gm.id, gm.entity_id, dm.id, dm.entity_id, %(purchase)s, p.id,
         p.purchase_date, p.purchase_date, '{}'
     FROM tracing_purchase p
@@ -561,8 +563,6 @@ _SOURCE_EDGES = [
     """,
     # The trace's possessors possessed the gun.
     """
-    INSERT INTO leads_edge (kind, role, source_mention_id, source_id, target_mention_id,
-        target_id, evidence_type_id, evidence_id, first_seen, last_seen, details)
     SELECT %(possessed)s, '', pm.id, pm.entity_id, gm.id, gm.entity_id, %(trace)s, t.id,
         t.recovery_date, t.recovery_date, '{}'
     FROM tracing_trace t
@@ -576,8 +576,6 @@ _SOURCE_EDGES = [
     # The gun was recovered in the incident whose number is the trace's case number, else
     # (no such incident) at the trace's recovery place.
     """
-    INSERT INTO leads_edge (kind, role, source_mention_id, source_id, target_mention_id,
-        target_id, evidence_type_id, evidence_id, first_seen, last_seen, details)
     SELECT %(recovered_in)s, '', gm.id, gm.entity_id,
         CASE WHEN i.id IS NULL THEN place.id ELSE im.id END,
         CASE WHEN i.id IS NULL THEN place.entity_id ELSE im.entity_id END,
@@ -597,8 +595,6 @@ _SOURCE_EDGES = [
     """,
     # A person was involved in the incident, in the role the report gives.
     """
-    INSERT INTO leads_edge (kind, role, source_mention_id, source_id, target_mention_id,
-        target_id, evidence_type_id, evidence_id, first_seen, last_seen, details)
     SELECT %(involved_in)s, ip.role, pm.id, pm.entity_id, im.id, im.entity_id,
         %(incidentperson)s, ip.id, i.occurred_date, i.occurred_date, '{}'
     FROM incidents_incidentperson ip
@@ -612,8 +608,6 @@ _SOURCE_EDGES = [
     # A gunshot alert linked to the incident, with the distance in whole metres
     # (round() of a float8 rounds half to even, as Python's round does).
     """
-    INSERT INTO leads_edge (kind, role, source_mention_id, source_id, target_mention_id,
-        target_id, evidence_type_id, evidence_id, first_seen, last_seen, details)
     SELECT %(alert_linked)s, '', am.id, am.entity_id, im.id, im.entity_id,
         %(alertincidentlink)s, l.id, a.fired_date, a.fired_date,
         jsonb_build_object('distance_m', round(l.distance_m)::bigint)
@@ -628,8 +622,6 @@ _SOURCE_EDGES = [
     """,
     # A casing came from its incident; a test-fire's incident is where its gun was recovered.
     """
-    INSERT INTO leads_edge (kind, role, source_mention_id, source_id, target_mention_id,
-        target_id, evidence_type_id, evidence_id, first_seen, last_seen, details)
     SELECT CASE WHEN ev.kind = %(test_fire)s THEN %(recovered_in)s ELSE %(casing_from)s END,
         '', cm.id, cm.entity_id, im.id, im.entity_id, %(evidence)s, ev.id,
         i.occurred_date, i.occurred_date, '{}'
@@ -672,7 +664,7 @@ def _source_edges_add(agency_id: int) -> int:
     added = 0
     with connection.cursor() as cursor:
         for statement in _SOURCE_EDGES:
-            cursor.execute(statement, params)
+            cursor.execute(_EDGE_INSERT + statement, params)
             added += cursor.rowcount
     return added
 

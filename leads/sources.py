@@ -4,8 +4,9 @@ The source apps know nothing of leads/: their imports send a signal (see
 leads/receivers.py) and a task on the "resolution" queue calls
 `agency_sources_sync`, which finds the agency's source records that have no
 mention yet (an anti-join on the mention index, so a re-run or a redelivered
-task adds nothing twice), adds their mentions in bulk, draws the edges those
-records evidence, and resolves the new mentions incrementally. Mentions of
+task adds nothing twice), adds their mentions in bulk (COPY, `mentions_copy`),
+draws the edges those records evidence (one INSERT ... SELECT per kind, straight
+from the source tables), and resolves the new mentions. Mentions of
 source records that were deleted (a re-imported trace rewrites its persons) go
 with their edges.
 
@@ -18,8 +19,10 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Exists, OuterRef, Q
 
 from ballistics.choices import Decision, EvidenceKind
@@ -33,8 +36,14 @@ from leads.models import (
     EntityMention,
     Judgement,
     MatchCandidate,
+    MentionBlockingKey,
 )
+from leads.resolution.blocking import blocking_key_hashes, key_hashes, partition_hashes
+from leads.resolution.firearms import normalise_ffl, normalise_serial, serial_keys
+from leads.resolution.records import normalise
+from portal.bulk import copy_integers, copy_rows, reserve_ids
 from portal.incidents.models import AlertIncidentLink, Incident, IncidentPerson, ShotSpotterAlert
+from tracing.choices import MentionRole
 from tracing.models import Dealer, Firearm, PersonMention, Purchase, Trace
 
 # Above this many new mentions of a kind, one full run of the kind is cheaper than
@@ -84,21 +93,129 @@ def _mentions_from(
     source: str,
     mention: RowMention,
     reference: Callable[[dict[str, Any]], str],
-) -> list[EntityMention]:
-    """One mention for each record of `pending` (records with no mention yet), in bulk.
+) -> list[int]:
+    """One mention for each record of `pending` (records with no mention yet), in bulk;
+    returns the new mentions' ids.
 
     Only `columns` are read (values(), no model instances): a state-scale sync
     reads millions of rows.
     """
-    rows = list(pending.values("pk", *columns).order_by("pk"))
-    items = [(pending.model(pk=row["pk"]), *mention(row)) for row in rows]
-    return services.mentions_bulk_add(
-        agency=agency_id,
+    rows = pending.values("pk", *columns).order_by("pk")
+    return mentions_copy(
+        agency_id=agency_id,
         kind=kind,
-        items=items,
+        model=pending.model,
+        items=[(row["pk"], *mention(row), reference(row)) for row in rows.iterator(10_000)],
         source=source,
-        references=[reference(row) for row in rows],
     )
+
+
+def mentions_copy(
+    *,
+    agency_id: int,
+    kind: str,
+    model: type[models.Model],
+    items: Sequence[tuple[int, str, dict[str, Any], str]],
+    source: str,
+) -> list[int]:
+    """Mentions (record id, role, fields, reference) of one kind, each its own entity,
+    with their blocking keys, written through COPY; returns the mentions' ids.
+
+    Writes what `services.mentions_bulk_add` writes (tests/leads/test_sources.py
+    compares the two), with ids reserved from the tables' sequences instead of
+    one INSERT per batch of model instances.
+    """
+    if not items:
+        return []
+    content_type = _content_type(model)
+    entity_ids = reserve_ids(Entity, len(items))
+    mention_ids = reserve_ids(EntityMention, len(items))
+    copy_rows(
+        Entity,
+        ("id", "agency_id", "kind", "label"),
+        (
+            (entity, agency_id, kind, services._label(kind, fields))
+            for entity, (_pk, _role, fields, _ref) in zip(entity_ids, items, strict=True)
+        ),
+    )
+    prefix = f"{content_type.app_label}.{content_type.model}"
+    copy_rows(
+        EntityMention,
+        (
+            "id",
+            "agency_id",
+            "entity_id",
+            "kind",
+            "content_type_id",
+            "object_id",
+            "role",
+            "key",
+            "fields",
+            "source",
+            "reference",
+        ),
+        (
+            (
+                mention,
+                agency_id,
+                entity,
+                kind,
+                content_type.pk,
+                pk,
+                role,
+                f"{prefix}:{pk}:{role}",
+                fields,
+                source,
+                reference,
+            )
+            for mention, entity, (pk, role, fields, reference) in zip(
+                mention_ids, entity_ids, items, strict=True
+            )
+        ),
+    )
+    keys = blocking_keys(kind, [fields for _pk, _role, fields, _ref in items])
+    owners = np.array(
+        [mention for mention, rows in zip(mention_ids, keys, strict=True) for _ in rows],
+        dtype=np.int64,
+    )
+    rules = np.array([rule for rows in keys for rule, _ in rows], dtype=np.int64)
+    hashes = partition_hashes([value for rows in keys for _, value in rows], agency_id)
+    # In the order of the (rule, key) index: the inserts then walk it instead of jumping.
+    order = np.lexsort((hashes, rules))
+    copy_integers(
+        MentionBlockingKey,
+        ("mention_id", "rule", "key_hash"),
+        [owners[order], rules[order], hashes[order]],
+    )
+    return mention_ids
+
+
+def blocking_keys(kind: str, fields: Sequence[dict[str, Any]]) -> list[list[tuple[int, int]]]:
+    """`services._blocking_rows` of many mentions' fields at once (one hashing call for
+    all of them, not one per mention); tests/leads/test_sources.py checks they agree."""
+    if kind == EntityKind.PERSON:
+        return blocking_key_hashes(normalise(pd.DataFrame([{**row, "key": "m"} for row in fields])))
+    texts: list[list[str]] = []
+    rule = {
+        EntityKind.FIREARM: services.FIREARM_RULE,
+        EntityKind.DEALER: services.DEALER_RULE,
+        EntityKind.PLACE: services.PLACE_RULE,
+    }.get(EntityKind(kind))
+    for row in fields:
+        if kind == EntityKind.FIREARM:
+            serial = normalise_serial(row.get("serial"))
+            texts.append(
+                sorted(serial_keys(serial)) if serial and not row.get("obliterated") else []
+            )
+        elif kind == EntityKind.DEALER:
+            ffl = normalise_ffl(row.get("ffl"))
+            texts.append([ffl] if ffl else [])
+        elif kind == EntityKind.PLACE:
+            texts.append([row["place"]] if row.get("place") else [])
+        else:
+            texts.append([])
+    hashes = iter(key_hashes(np.array([t for row in texts for t in row], dtype=object)).tolist())
+    return [[(rule or 0, next(hashes)) for _ in row] for row in texts]
 
 
 _PERSON_COLUMNS = (
@@ -129,7 +246,7 @@ def _person_fields(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _trace_persons(agency_id: int) -> list[EntityMention]:
+def _trace_persons(agency_id: int) -> list[int]:
     def mention(row: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         fields = _person_fields(row)
         fields["date_of_birth"] = fields["date_of_birth"] or row["dob_as_written"]
@@ -146,7 +263,7 @@ def _trace_persons(agency_id: int) -> list[EntityMention]:
     )
 
 
-def _incident_persons(agency_id: int) -> list[EntityMention]:
+def _incident_persons(agency_id: int) -> list[int]:
     def mention(row: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         fields = _person_fields(row)
         if row["age"] is not None:
@@ -164,7 +281,7 @@ def _incident_persons(agency_id: int) -> list[EntityMention]:
     )
 
 
-def _firearms(agency_id: int) -> list[EntityMention]:
+def _firearms(agency_id: int) -> list[int]:
     return _mentions_from(
         agency_id,
         _without_mention(Firearm.objects.filter(agency_id=agency_id)),
@@ -197,7 +314,7 @@ def _dealer_role(agency_id: int) -> str:
     return f"dealer of agency {agency_id}"
 
 
-def _dealers(agency_id: int) -> list[EntityMention]:
+def _dealers(agency_id: int) -> list[int]:
     role = _dealer_role(agency_id)
     used = Purchase.objects.filter(agency_id=agency_id, dealer_id__isnull=False).values("dealer_id")
     return _mentions_from(
@@ -214,7 +331,7 @@ def _dealers(agency_id: int) -> list[EntityMention]:
     )
 
 
-def _incidents(agency_id: int) -> list[EntityMention]:
+def _incidents(agency_id: int) -> list[int]:
     return _mentions_from(
         agency_id,
         _without_mention(Incident.objects.filter(agency_id=agency_id)),
@@ -234,7 +351,7 @@ def _incidents(agency_id: int) -> list[EntityMention]:
     )
 
 
-def _alerts(agency_id: int) -> list[EntityMention]:
+def _alerts(agency_id: int) -> list[int]:
     # Only alerts linked to an incident become graph nodes (most alerts are not).
     linked = AlertIncidentLink.objects.filter(agency_id=agency_id).values("alert_id")
     return _mentions_from(
@@ -275,7 +392,7 @@ def _evidence_mention(row: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return ("test-fire" if test_fire else "casing"), fields
 
 
-def _evidence(agency_id: int) -> list[EntityMention]:
+def _evidence(agency_id: int) -> list[int]:
     """Casings and test-fires as firearm mentions: casings tied by ballistic matches become
     one unknown firearm, which a test-fire (and through its serial, a traced gun) joins."""
     return _mentions_from(
@@ -302,7 +419,7 @@ def place_key(address: str, city: str, state: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[^A-Z0-9 ]", " ", text.upper())).strip()
 
 
-def _places(agency_id: int) -> list[EntityMention]:
+def _places(agency_id: int) -> list[int]:
     return _mentions_from(
         agency_id,
         _without_mention(
@@ -407,138 +524,149 @@ def _edge(
     )
 
 
-def _trace_edges(agency_id: int) -> list[Edge]:
-    edges: list[Edge] = []
-    purchases = list(
-        _without_edge(Purchase.objects.filter(agency_id=agency_id), EdgeKind.SOLD_BY).values_list(
-            "pk", "trace__firearm_id", "purchaser_id", "dealer_id", "purchase_date"
-        )
-    )
-    bought = set(
-        _without_edge(Purchase.objects.filter(agency_id=agency_id), EdgeKind.PURCHASED).values_list(
-            "pk", flat=True
-        )
-    )
-    sold = {pk for pk, *_ in purchases}
-    rows = list(
-        Purchase.objects.filter(pk__in=sold | bought).values_list(
-            "pk", "trace__firearm_id", "purchaser_id", "dealer_id", "purchase_date"
-        )
-    )
-    guns = _mentions_of(Firearm, {row[1] for row in rows})
-    persons = _mentions_of(PersonMention, {row[2] for row in rows if row[2]})
-    dealers = _mentions_of(Dealer, {row[3] for row in rows if row[3]}, _dealer_role(agency_id))
-    for pk, gun, purchaser, dealer, bought_on in rows:
-        evidence = Purchase(pk=pk)
-        if pk in bought and purchaser in persons and gun in guns:
-            edges.append(
-                _edge(EdgeKind.PURCHASED, persons[purchaser], guns[gun], evidence, seen=bought_on)
-            )
-        if pk in sold and dealer in dealers and gun in guns:
-            edges.append(
-                _edge(EdgeKind.SOLD_BY, guns[gun], dealers[dealer], evidence, seen=bought_on)
-            )
-    traces = list(
-        _without_edge(Trace.objects.filter(agency_id=agency_id), EdgeKind.RECOVERED_IN).values_list(
-            "pk", "firearm_id", "recovery_date", "agency_case_number"
-        )
-    )
-    possessed = list(
-        _without_edge(Trace.objects.filter(agency_id=agency_id), EdgeKind.POSSESSED)
-        .filter(mentions__role="possessor")
-        .values_list("pk", "firearm_id", "recovery_date", "mentions__pk")
-    )
-    guns = _mentions_of(Firearm, {row[1] for row in traces} | {row[1] for row in possessed})
-    possessors = _mentions_of(PersonMention, {row[3] for row in possessed})
-    for pk, gun, recovered_on, person in possessed:
-        if gun in guns and person in possessors:
-            edges.append(
-                _edge(
-                    EdgeKind.POSSESSED,
-                    possessors[person],
-                    guns[gun],
-                    Trace(pk=pk),
-                    seen=recovered_on,
-                )
-            )
-    # Recovered in: the incident whose number is the trace's case number, else the place.
-    cases = {number for *_, number in traces if number}
-    incident_of = dict(
-        Incident.objects.filter(agency_id=agency_id, incident_number__in=cases).values_list(
-            "incident_number", "pk"
-        )
-    )
-    incidents = _mentions_of(Incident, incident_of.values())
-    places = _mentions_of(Trace, {row[0] for row in traces}, PLACE_ROLE)
-    for pk, gun, recovered_on, number in traces:
-        incident = incident_of.get(number)
-        target = incidents.get(incident) if incident else places.get(pk)
-        if gun in guns and target is not None:
-            edges.append(
-                _edge(EdgeKind.RECOVERED_IN, guns[gun], target, Trace(pk=pk), seen=recovered_on)
-            )
-    return edges
+# The edges drawn straight from the source tables, one INSERT ... SELECT per kind: each
+# joins a record to the mentions of the edge's two ends (a mention is found by its
+# record's content type and id) and skips records that already evidence such an edge,
+# so a re-run or a later import adds only what is new. %(...)s are the agency, the
+# content types' ids (by model name), the edge kinds and a few constants.
+_EDGE_INSERT = """
+    INSERT INTO leads_edge (kind, role, source_mention_id, source_id, target_mention_id,
+        target_id, evidence_type_id, evidence_id, first_seen, last_seen, details)
+"""
+# Each SELECT gives those columns.
+_SOURCE_EDGES = [
+    # A purchaser bought the gun (evidence: the purchase).
+    """
+    SELECT %(purchased)s, '', pm.id, pm.entity_id, gm.id, gm.entity_id, %(purchase)s, p.id,
+        p.purchase_date, p.purchase_date, '{}'
+    FROM tracing_purchase p
+    JOIN tracing_trace t ON t.id = p.trace_id
+    JOIN leads_entitymention gm ON gm.content_type_id = %(firearm)s AND gm.object_id = t.firearm_id
+    JOIN leads_entitymention pm
+        ON pm.content_type_id = %(personmention)s AND pm.object_id = p.purchaser_id
+    WHERE p.agency_id = %(agency)s AND NOT EXISTS (
+        SELECT 1 FROM leads_edge e WHERE e.evidence_type_id = %(purchase)s
+        AND e.evidence_id = p.id AND e.kind = %(purchased)s)
+    """,
+    # The gun was sold by the dealer (the agency's own mention of the dealer).
+    """
+    SELECT %(sold_by)s, '', gm.id, gm.entity_id, dm.id, dm.entity_id, %(purchase)s, p.id,
+        p.purchase_date, p.purchase_date, '{}'
+    FROM tracing_purchase p
+    JOIN tracing_trace t ON t.id = p.trace_id
+    JOIN leads_entitymention gm ON gm.content_type_id = %(firearm)s AND gm.object_id = t.firearm_id
+    JOIN leads_entitymention dm ON dm.content_type_id = %(dealer)s AND dm.object_id = p.dealer_id
+        AND dm.role = %(dealer_role)s
+    WHERE p.agency_id = %(agency)s AND NOT EXISTS (
+        SELECT 1 FROM leads_edge e WHERE e.evidence_type_id = %(purchase)s
+        AND e.evidence_id = p.id AND e.kind = %(sold_by)s)
+    """,
+    # The trace's possessors possessed the gun.
+    """
+    SELECT %(possessed)s, '', pm.id, pm.entity_id, gm.id, gm.entity_id, %(trace)s, t.id,
+        t.recovery_date, t.recovery_date, '{}'
+    FROM tracing_trace t
+    JOIN tracing_personmention r ON r.trace_id = t.id AND r.role = %(possessor)s
+    JOIN leads_entitymention gm ON gm.content_type_id = %(firearm)s AND gm.object_id = t.firearm_id
+    JOIN leads_entitymention pm ON pm.content_type_id = %(personmention)s AND pm.object_id = r.id
+    WHERE t.agency_id = %(agency)s AND NOT EXISTS (
+        SELECT 1 FROM leads_edge e WHERE e.evidence_type_id = %(trace)s
+        AND e.evidence_id = t.id AND e.kind = %(possessed)s)
+    """,
+    # The gun was recovered in the incident whose number is the trace's case number, else
+    # (no such incident) at the trace's recovery place.
+    """
+    SELECT %(recovered_in)s, '', gm.id, gm.entity_id,
+        CASE WHEN i.id IS NULL THEN place.id ELSE im.id END,
+        CASE WHEN i.id IS NULL THEN place.entity_id ELSE im.entity_id END,
+        %(trace)s, t.id, t.recovery_date, t.recovery_date, '{}'
+    FROM tracing_trace t
+    JOIN leads_entitymention gm ON gm.content_type_id = %(firearm)s AND gm.object_id = t.firearm_id
+    LEFT JOIN incidents_incident i ON i.agency_id = t.agency_id
+        AND i.incident_number = t.agency_case_number AND t.agency_case_number <> ''
+    LEFT JOIN leads_entitymention im ON im.content_type_id = %(incident)s AND im.object_id = i.id
+    LEFT JOIN leads_entitymention place ON place.content_type_id = %(trace)s
+        AND place.object_id = t.id AND place.role = %(place_role)s
+    WHERE t.agency_id = %(agency)s
+        AND (CASE WHEN i.id IS NULL THEN place.id ELSE im.id END) IS NOT NULL
+        AND NOT EXISTS (
+            SELECT 1 FROM leads_edge e WHERE e.evidence_type_id = %(trace)s
+            AND e.evidence_id = t.id AND e.kind = %(recovered_in)s)
+    """,
+    # A person was involved in the incident, in the role the report gives.
+    """
+    SELECT %(involved_in)s, ip.role, pm.id, pm.entity_id, im.id, im.entity_id,
+        %(incidentperson)s, ip.id, i.occurred_date, i.occurred_date, '{}'
+    FROM incidents_incidentperson ip
+    JOIN incidents_incident i ON i.id = ip.incident_id
+    JOIN leads_entitymention pm ON pm.content_type_id = %(incidentperson)s AND pm.object_id = ip.id
+    JOIN leads_entitymention im ON im.content_type_id = %(incident)s AND im.object_id = i.id
+    WHERE ip.agency_id = %(agency)s AND NOT EXISTS (
+        SELECT 1 FROM leads_edge e WHERE e.evidence_type_id = %(incidentperson)s
+        AND e.evidence_id = ip.id AND e.kind = %(involved_in)s)
+    """,
+    # A gunshot alert linked to the incident, with the distance in whole metres
+    # (round() of a float8 rounds half to even, as Python's round does).
+    """
+    SELECT %(alert_linked)s, '', am.id, am.entity_id, im.id, im.entity_id,
+        %(alertincidentlink)s, l.id, a.fired_date, a.fired_date,
+        jsonb_build_object('distance_m', round(l.distance_m)::bigint)
+    FROM incidents_alertincidentlink l
+    JOIN incidents_shotspotteralert a ON a.id = l.alert_id
+    JOIN leads_entitymention am ON am.content_type_id = %(shotspotteralert)s AND am.object_id = a.id
+    JOIN leads_entitymention im
+        ON im.content_type_id = %(incident)s AND im.object_id = l.incident_id
+    WHERE l.agency_id = %(agency)s AND NOT EXISTS (
+        SELECT 1 FROM leads_edge e WHERE e.evidence_type_id = %(alertincidentlink)s
+        AND e.evidence_id = l.id AND e.kind = %(alert_linked)s)
+    """,
+    # A casing came from its incident; a test-fire's incident is where its gun was recovered.
+    """
+    SELECT CASE WHEN ev.kind = %(test_fire)s THEN %(recovered_in)s ELSE %(casing_from)s END,
+        '', cm.id, cm.entity_id, im.id, im.entity_id, %(evidence)s, ev.id,
+        i.occurred_date, i.occurred_date, '{}'
+    FROM ballistics_evidence ev
+    JOIN incidents_incident i ON i.id = ev.incident_id
+    JOIN leads_entitymention cm ON cm.content_type_id = %(evidence)s AND cm.object_id = ev.id
+    JOIN leads_entitymention im ON im.content_type_id = %(incident)s AND im.object_id = i.id
+    WHERE ev.agency_id = %(agency)s AND NOT EXISTS (
+        SELECT 1 FROM leads_edge e WHERE e.evidence_type_id = %(evidence)s
+        AND e.evidence_id = ev.id AND e.kind IN (%(casing_from)s, %(recovered_in)s))
+    """,
+]
+_EDGE_MODELS: list[type[models.Model]] = [
+    AlertIncidentLink,
+    Dealer,
+    Evidence,
+    Firearm,
+    Incident,
+    IncidentPerson,
+    PersonMention,
+    Purchase,
+    ShotSpotterAlert,
+    Trace,
+]
 
 
-def _incident_edges(agency_id: int) -> list[Edge]:
-    edges: list[Edge] = []
-    involved = list(
-        _without_edge(
-            IncidentPerson.objects.filter(agency_id=agency_id), EdgeKind.INVOLVED_IN
-        ).values_list("pk", "incident_id", "role", "incident__occurred_date")
+def _source_edges_add(agency_id: int) -> int:
+    """The edges the agency's source records evidence that are not drawn yet; their count."""
+    params: dict[str, Any] = {
+        model._meta.model_name or "": _content_type(model).pk for model in _EDGE_MODELS
+    }
+    params.update(
+        {str(kind): str(kind) for kind in EdgeKind},
+        agency=agency_id,
+        dealer_role=_dealer_role(agency_id),
+        place_role=PLACE_ROLE,
+        possessor=MentionRole.POSSESSOR,
+        test_fire=EvidenceKind.TEST_FIRE,
     )
-    persons = _mentions_of(IncidentPerson, {row[0] for row in involved})
-    links = list(
-        _without_edge(
-            AlertIncidentLink.objects.filter(agency_id=agency_id), EdgeKind.ALERT_LINKED
-        ).values_list("pk", "alert_id", "incident_id", "alert__fired_date", "distance_m")
-    )
-    evidence = list(
-        _without_edge(
-            Evidence.objects.filter(agency_id=agency_id, incident__isnull=False),
-            EdgeKind.CASING_FROM,
-        ).values_list("pk", "incident_id", "kind", "incident__occurred_date")
-    )
-    incidents = _mentions_of(
-        Incident,
-        {row[1] for row in involved} | {row[2] for row in links} | {row[1] for row in evidence},
-    )
-    alerts = _mentions_of(ShotSpotterAlert, {row[1] for row in links})
-    casings = _mentions_of(Evidence, {row[0] for row in evidence})
-    for pk, incident, role, occurred in involved:
-        if pk in persons and incident in incidents:
-            edges.append(
-                _edge(
-                    EdgeKind.INVOLVED_IN,
-                    persons[pk],
-                    incidents[incident],
-                    IncidentPerson(pk=pk),
-                    role=role,
-                    seen=occurred,
-                )
-            )
-    for pk, alert, incident, fired, distance in links:
-        if alert in alerts and incident in incidents:
-            edges.append(
-                _edge(
-                    EdgeKind.ALERT_LINKED,
-                    alerts[alert],
-                    incidents[incident],
-                    AlertIncidentLink(pk=pk),
-                    seen=fired,
-                    details={"distance_m": round(distance)},
-                )
-            )
-    for pk, incident, kind, occurred in evidence:
-        if pk in casings and incident in incidents:
-            # A test-fire's incident is where its gun was recovered.
-            edge_kind = (
-                EdgeKind.RECOVERED_IN if kind == EvidenceKind.TEST_FIRE else EdgeKind.CASING_FROM
-            )
-            edges.append(
-                _edge(edge_kind, casings[pk], incidents[incident], Evidence(pk=pk), seen=occurred)
-            )
-    return edges
+    added = 0
+    with connection.cursor() as cursor:
+        for statement in _SOURCE_EDGES:
+            cursor.execute(_EDGE_INSERT + statement, params)
+            added += cursor.rowcount
+    return added
 
 
 def _ballistic_edges(agency_id: int) -> list[Edge]:
@@ -728,36 +856,34 @@ def ballistic_candidate_apply(*, candidate_id: int) -> str:
 # ---- the sync ----
 
 
-def _mentions_add(agency_id: int) -> list[EntityMention]:
-    added: list[EntityMention] = []
-    for step in (
-        _trace_persons,
-        _incident_persons,
-        _firearms,
-        _dealers,
-        _incidents,
-        _alerts,
-        _evidence,
-        _places,
+def _mentions_add(agency_id: int) -> dict[str, list[int]]:
+    """The new mentions' ids, by kind."""
+    added: dict[str, list[int]] = {}
+    for kind, step in (
+        (EntityKind.PERSON, _trace_persons),
+        (EntityKind.PERSON, _incident_persons),
+        (EntityKind.FIREARM, _firearms),
+        (EntityKind.DEALER, _dealers),
+        (EntityKind.INCIDENT, _incidents),
+        (EntityKind.ALERT, _alerts),
+        (EntityKind.FIREARM, _evidence),
+        (EntityKind.PLACE, _places),
     ):
-        added += step(agency_id)
+        added.setdefault(kind, []).extend(step(agency_id))
     return added
 
 
-def _resolve_new(mentions: Sequence[EntityMention]) -> dict[str, int]:
-    """Resolve new mentions one by one, or by a full run of their kind when there are many
-    (or, for persons, when no model has been trained yet)."""
+def _resolve_new(by_kind: dict[str, list[int]]) -> dict[str, int]:
+    """Resolve new mentions (their ids by kind) one by one, or by a full run of their kind
+    when there are many (or, for persons, when no model has been trained yet)."""
     from leads.models import ResolutionModel
 
     outcomes: dict[str, int] = {}
-    by_kind: dict[str, list[int]] = {}
-    for mention in mentions:
-        by_kind.setdefault(mention.kind, []).append(mention.pk)
     for kind, ids in by_kind.items():
-        if kind not in services.FULL_RUN_KINDS:
+        if kind not in services.FULL_RUN_KINDS or not ids:
             continue  # an incident or an alert is its own entity
         untrained = kind == EntityKind.PERSON and not ResolutionModel.objects.exists()
-        if kind in services.FULL_RUN_KINDS and (len(ids) > FULL_RUN_ABOVE or untrained):
+        if len(ids) > FULL_RUN_ABOVE or untrained:
             services.kind_resolve_all(kind)
             outcomes[f"{kind} full run"] = len(ids)
             continue
@@ -773,12 +899,8 @@ def agency_sources_sync(*, agency_id: int) -> dict[str, Any]:
     mentions resolved; idempotent (a second run adds nothing)."""
     removed = _orphans_remove(agency_id)
     added = _mentions_add(agency_id)
-    edges = [
-        *_trace_edges(agency_id),
-        *_incident_edges(agency_id),
-        *_ballistic_edges(agency_id),
-    ]
-    Edge.objects.bulk_create(edges, batch_size=5000)
+    edges = _source_edges_add(agency_id)
+    ballistic = Edge.objects.bulk_create(_ballistic_edges(agency_id), batch_size=5000)
     outcomes = _resolve_new(added)
     same_person_edges_refresh(agency_id)
     firearm_entities: set[int] = set()
@@ -807,8 +929,8 @@ def agency_sources_sync(*, agency_id: int) -> dict[str, Any]:
         )
     )
     return {
-        "mentions_added": len(added),
+        "mentions_added": sum(len(ids) for ids in added.values()),
         "mentions_removed": removed,
-        "edges_added": len(edges),
+        "edges_added": edges + len(ballistic),
         **outcomes,
     }

@@ -195,11 +195,44 @@ def copy_rows(
                 + "\n"
             )
 
+    return _copy_lines(model, [*chosen, *(f for f, _ in defaults)], lines(), using=using)
+
+
+def copy_integers(
+    model: type[models.Model],
+    fields: Sequence[str],
+    columns: Sequence[Iterable[Any]],
+    *,
+    using: str = "default",
+) -> int:
+    """copy_rows for rows of integers only (ids, hashes), given column by column (lists or
+    numpy arrays of equal length, no NULLs): one str() per value, several times faster.
+    A value that is not an integer is refused by the database, which rolls the copy back."""
+    chosen = [_concrete_field(model, name) for name in fields]
+    if len(columns) != len(chosen):
+        raise ValueError(f"{len(columns)} columns for {len(chosen)} fields")
+    targets = [f.target_field if isinstance(f, models.ForeignKey) else f for f in chosen]
+    if not all(isinstance(field, models.IntegerField) for field in targets):
+        raise ValueError("copy_integers writes integer columns only")
+    if _defaults(model, set(fields)):
+        raise ValueError("copy_integers fills no defaults: name every column but the key")
+    texts = [map(str, getattr(column, "tolist", lambda c=column: c)()) for column in columns]
+    lines = (line + "\n" for line in map("\t".join, zip(*texts, strict=True)))
+    return _copy_lines(model, chosen, lines, using=using)
+
+
+def _copy_lines(
+    model: type[models.Model],
+    chosen: Sequence[models.Field[Any, Any]],
+    lines: Iterator[str],
+    *,
+    using: str,
+) -> int:
     connection = connections[using]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in [*chosen, *(f for f, _ in defaults)])
+    columns = ", ".join(quote(field.column) for field in chosen)
     sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
-    stream = _RowStream(lines())
+    stream = _RowStream(lines)
     # A savepoint: a refused row leaves nothing of this copy and the transaction usable.
     with transaction.atomic(using=using), connection.cursor() as cursor:
         try:

@@ -7,10 +7,11 @@ from io import StringIO
 from typing import Any
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 
 from ballistics.choices import Decision, EvidenceKind
-from leads import sources
+from leads import services, sources
 from leads.models import Edge, EdgeKind, Entity, EntityKind, EntityMention
 from portal.incidents.models import Incident, IncidentPerson
 from tests.ballistics.factories import CandidateFactory, EvidenceFactory, ScanFactory
@@ -283,3 +284,121 @@ def test_an_imported_trace_is_in_the_graph_within_seconds_through_a_real_worker(
     assert Edge.objects.filter(kind=EdgeKind.SOLD_BY).count() == 2
     assert EntityMention.objects.filter(kind=EntityKind.PERSON).count() == 4
     assert time.monotonic() - started < 20
+
+
+def mention_rows() -> dict[str, tuple[Any, ...]]:
+    """What a mention holds, with its entity's label and its blocking keys, by mention key."""
+    return {
+        mention.key: (
+            mention.agency_id,
+            mention.kind,
+            mention.content_type_id,
+            mention.object_id,
+            mention.role,
+            mention.fields,
+            mention.source,
+            mention.reference,
+            mention.entity.label,
+            sorted(mention.blocking_keys.values_list("rule", "key_hash")),
+        )
+        for mention in EntityMention.objects.select_related("entity")
+    }
+
+
+def test_copied_mentions_are_those_mentions_bulk_add_writes(
+    agency_a: Any, tmp_path: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    import_incidents(agency_a, tmp_path, django_capture_on_commit_callbacks)
+    import_traces(agency_a, tmp_path, django_capture_on_commit_callbacks)
+    casing(agency_a, Incident.objects.first())
+    casing(agency_a, kind=EvidenceKind.TEST_FIRE, firearm_description="Glock 19, S/N ABC123")
+    # The mentions written afresh, unresolved (each its own entity), by COPY...
+    Entity.objects.all().delete()
+    added = sources._mentions_add(agency_a.pk)
+    assert {kind for kind, ids in added.items() if ids} == set(EntityKind) - {EntityKind.ALERT}
+    copied = mention_rows()
+    assert copied and {values[9] != [] for values in copied.values()} == {True, False}
+
+    # ... and by mentions_bulk_add.
+    Entity.objects.all().delete()
+    for (model, kind), rows in groupby_model_kind(copied).items():
+        services.mentions_bulk_add(
+            agency=agency_a.pk,
+            kind=kind,
+            items=[(model(pk=values[3]), values[4], values[5]) for values in rows],
+            source=rows[0][6],
+            references=[values[7] for values in rows],
+        )
+    assert mention_rows() == copied
+
+
+def groupby_model_kind(rows: dict[str, tuple[Any, ...]]) -> dict[tuple[Any, str], list[Any]]:
+    groups: dict[tuple[Any, str], list[Any]] = {}
+    for values in rows.values():
+        model = ContentType.objects.get_for_id(values[2]).model_class()
+        groups.setdefault((model, values[1]), []).append(values)
+    return groups
+
+
+def test_a_later_import_adds_exactly_its_records_mentions_and_edges(
+    agency_a: Any, tmp_path: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    import_incidents(agency_a, tmp_path, django_capture_on_commit_callbacks)
+    import_traces(agency_a, tmp_path, django_capture_on_commit_callbacks)
+    # A test-fire whose gun was recovered in an incident: drawn once, not at every sync.
+    test_fire, _scan = casing(
+        agency_a, Incident.objects.first(), kind=EvidenceKind.TEST_FIRE, caliber="9MM"
+    )
+    sources.agency_sources_sync(agency_id=agency_a.pk)
+    assert sources.agency_sources_sync(agency_id=agency_a.pk)["edges_added"] == 0
+    assert Edge.objects.filter(evidence_id=test_fire.pk, kind=EdgeKind.RECOVERED_IN).count() == 1
+    before_mentions = set(EntityMention.objects.values_list("pk", flat=True))
+    before_edges = set(Edge.objects.exclude(kind=EdgeKind.SAME_PERSON).values_list("pk", flat=True))
+
+    path = write_etrace(
+        tmp_path / "later.csv",
+        [
+            row(
+                "T3",
+                serial_number="NEW555",
+                recovery_address="9 PINE RD",
+                possessor_last="LANE",
+                possessor_first="LOIS",
+            )
+        ],
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        run_import(agency_a, path)
+    trace = Purchase.objects.get(trace__trace_number="T3").trace
+    new_mentions = EntityMention.objects.exclude(pk__in=before_mentions)
+    assert Counter(new_mentions.values_list("kind", "role")) == {
+        (EntityKind.PERSON, "purchaser"): 1,
+        (EntityKind.PERSON, "possessor"): 1,
+        (EntityKind.FIREARM, "firearm"): 1,
+        (EntityKind.PLACE, sources.PLACE_ROLE): 1,
+    }
+    t3_records = {("personmention", pk) for pk in trace.mentions.values_list("pk", flat=True)} | {
+        ("firearm", trace.firearm_id),
+        ("trace", trace.pk),
+    }
+    assert {
+        (mention.content_type.model, mention.object_id) for mention in new_mentions
+    } == t3_records
+    new_edges = Edge.objects.exclude(pk__in=before_edges).exclude(kind=EdgeKind.SAME_PERSON)
+    assert Counter(new_edges.values_list("kind", flat=True)) == {
+        EdgeKind.PURCHASED: 1,
+        EdgeKind.SOLD_BY: 1,
+        EdgeKind.POSSESSED: 1,
+        EdgeKind.RECOVERED_IN: 1,
+    }
+    # Each new edge stands on T3's records: its evidence and its ends' mentions.
+    for edge in new_edges:
+        assert edge.evidence in (trace, trace.purchase)
+        assert edge.source_mention is not None and edge.target_mention is not None
+        assert edge.source_mention.entity_id == edge.source_id
+        assert edge.target_mention.entity_id == edge.target_id
+        ends = {edge.source_mention.pk, edge.target_mention.pk}
+        assert ends & set(new_mentions.values_list("pk", flat=True))
+    recovered = new_edges.get(kind=EdgeKind.RECOVERED_IN)
+    assert recovered.target_mention is not None
+    assert recovered.target_mention.role == sources.PLACE_ROLE

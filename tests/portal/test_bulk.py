@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
+import numpy as np
 import pytest
 
-from portal.bulk import copy_rows, reserve_ids
+from leads.models import Entity, EntityMention, MentionBlockingKey
+from portal.bulk import copy_integers, copy_rows, reserve_ids
 from portal.incidents.models import Incident, IncidentPerson
 from portal.models import Job
 from tests.incidents.factories import IncidentFactory
@@ -142,3 +144,35 @@ def test_bad_rows_are_refused(agency_a):
         copy_rows(Incident, FIELDS, [(agency_a.pk, "short")])
     with pytest.raises(ValueError, match="not a column"):
         copy_rows(Incident, ["persons"], [])
+
+
+def test_integer_columns_copy_from_lists_and_numpy_arrays(agency_a):
+    entity = Entity.objects.create(agency=agency_a, kind="person", label="X")
+    mention = EntityMention.objects.create(
+        agency=agency_a, entity=entity, kind="person", content_type_id=1, object_id=1, key="k"
+    )
+    hashes = np.array([-(2**63), 2**63 - 1, 0], dtype=np.int64)
+    assert (
+        copy_integers(
+            MentionBlockingKey,
+            ["mention", "rule", "key_hash"],
+            [[mention.pk] * 3, np.array([1, 2, 3]), hashes],
+        )
+        == 3
+    )
+    assert sorted(MentionBlockingKey.objects.values_list("rule", "key_hash")) == [
+        (1, -(2**63)),
+        (2, 2**63 - 1),
+        (3, 0),
+    ]
+
+
+def test_integer_copies_refuse_what_is_not_an_integer_row(agency_a):
+    with pytest.raises(ValueError, match="integer columns only"):
+        copy_integers(Incident, ["agency", "incident_number"], [[agency_a.pk], ["X"]])
+    with pytest.raises(ValueError, match="no defaults"):
+        copy_integers(MentionBlockingKey, ["mention", "rule"], [[1], [1]])
+    with pytest.raises(ValueError, match="columns for"):
+        copy_integers(MentionBlockingKey, ["mention", "rule", "key_hash"], [[1], [1]])
+    with pytest.raises(ValueError, match="zip"):
+        copy_integers(MentionBlockingKey, ["mention", "rule", "key_hash"], [[1], [1], []])

@@ -2,8 +2,10 @@
 
 Runs after the tracing, incident and ballistics steps (ORDER 10, 20, 30) and
 before the leads (ORDER 40): every agency's records get their mentions and
-edges, a full resolution run of each kind trains the person model and
-clusters, and the graph metrics are stored, as the workers would after imports.
+edges, one full resolution run of each kind trains the person model and
+clusters (the sync does it for the kinds that gained many mentions; this step
+for the others), and the graph metrics are stored, as the workers would after
+imports.
 """
 
 from __future__ import annotations
@@ -12,24 +14,28 @@ from collections import Counter
 
 from leads import services
 from leads.metrics import graph_metrics_store
-from leads.models import Edge, Entity, EntityMention
-from leads.sources import agency_sources_sync
+from leads.models import Edge, Entity, EntityKind, EntityMention, MatchCandidate
+from leads.sources import sources_sync_all
 from portal.demo import DemoContext
 
 ORDER = 35
 
 
 def seed(ctx: DemoContext) -> None:
-    for agency in ctx.agencies.values():
-        agency_sources_sync(agency_id=agency.pk)
-    runs = {str(kind): services.kind_resolve_all(kind) for kind in services.FULL_RUN_KINDS}
+    synced = sources_sync_all([agency.pk for agency in ctx.agencies.values()])
+    ran = {name for result in synced.values() for name in result if name.endswith(" full run")}
+    for kind in services.FULL_RUN_KINDS:
+        if f"{kind} full run" not in ran:
+            services.kind_resolve_all(kind)
     graph_metrics_store()
     edges = Counter(Edge.objects.values_list("kind", flat=True))
     ctx.truth["leads"] = {
         "mentions": EntityMention.objects.count(),
         "entities": dict(Counter(Entity.objects.values_list("kind", flat=True))),
         "edges": dict(edges),
-        "review_pairs": runs["person"].get("review", 0),
+        "review_pairs": MatchCandidate.objects.filter(
+            decision=MatchCandidate.Decision.REVIEW, left__kind=EntityKind.PERSON
+        ).count(),
     }
     ctx.say(
         f"link graph: {ctx.truth['leads']['mentions']} mentions, "

@@ -897,11 +897,41 @@ def _resolve_new(by_kind: dict[str, list[int]]) -> dict[str, int]:
 def agency_sources_sync(*, agency_id: int) -> dict[str, Any]:
     """Mentions and edges for every source record of the agency that has none yet, the new
     mentions resolved; idempotent (a second run adds nothing)."""
-    removed = _orphans_remove(agency_id)
-    added = _mentions_add(agency_id)
-    edges = _source_edges_add(agency_id)
-    ballistic = Edge.objects.bulk_create(_ballistic_edges(agency_id), batch_size=5000)
-    outcomes = _resolve_new(added)
+    return sources_sync_all([agency_id])[agency_id]
+
+
+@transaction.atomic
+def sources_sync_all(agency_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """`agency_sources_sync` for several agencies at once (a first load, `entities_sync`).
+
+    Every agency's mentions and edges are written first and their new mentions
+    resolved together: one full run per kind that gained many, rather than one
+    per agency (each over every agency's mentions). Then what depends on the
+    resolved entities is settled per agency.
+    """
+    results: dict[int, dict[str, Any]] = {}
+    new_mentions: dict[str, list[int]] = {}
+    for agency_id in agency_ids:
+        removed = _orphans_remove(agency_id)
+        added = _mentions_add(agency_id)
+        edges = _source_edges_add(agency_id)
+        ballistic = Edge.objects.bulk_create(_ballistic_edges(agency_id), batch_size=5000)
+        for kind, ids in added.items():
+            new_mentions.setdefault(kind, []).extend(ids)
+        results[agency_id] = {
+            "mentions_added": sum(len(ids) for ids in added.values()),
+            "mentions_removed": removed,
+            "edges_added": edges + len(ballistic),
+        }
+    outcomes = _resolve_new(new_mentions)
+    for agency_id in agency_ids:
+        _resolved_settle(agency_id)
+        results[agency_id].update(outcomes)
+    return results
+
+
+def _resolved_settle(agency_id: int) -> None:
+    """After resolution: same-person edges, casings tied by ballistic matches, gun labels."""
     same_person_edges_refresh(agency_id)
     firearm_entities: set[int] = set()
     # Casings tied by ballistic matches before their mentions existed.
@@ -928,9 +958,3 @@ def agency_sources_sync(*, agency_id: int) -> dict[str, Any]:
             ).values_list("entity_id", flat=True)
         )
     )
-    return {
-        "mentions_added": sum(len(ids) for ids in added.values()),
-        "mentions_removed": removed,
-        "edges_added": edges + len(ballistic),
-        **outcomes,
-    }

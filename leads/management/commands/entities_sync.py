@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from leads.metrics import graph_metrics_store
-from leads.sources import agency_sources_sync
+from leads.sources import sources_sync_all
 from portal.models import Agency
 
 
@@ -22,8 +22,9 @@ class Command(BaseCommand):
         agencies = Agency.objects.order_by("pk")
         if options["agency"]:
             agencies = agencies.filter(ori=options["agency"].upper())
+        synced = sources_sync_all([agency.pk for agency in agencies])
         for agency in agencies:
-            result = agency_sources_sync(agency_id=agency.pk)
+            result = synced[agency.pk]
             graph_metrics_store(agency_id=agency.pk)
             summary = ", ".join(f"{name} {value}" for name, value in result.items())
             self.stdout.write(f"{agency.ori}: {summary}")

@@ -1,4 +1,5 @@
-"""Fixtures shared by every test: agencies, the owner/teammate/outsider trio, a real worker."""
+"""Fixtures shared by every test: agencies, the owner/teammate/outsider trio, lab and
+supervisor users, a real worker."""
 
 from __future__ import annotations
 
@@ -79,6 +80,27 @@ def owner_client(client: Client, owner: Any) -> Client:
 @pytest.fixture
 def outsider_client(outsider: Any) -> Client:
     return login(Client(), outsider)
+
+
+@pytest.fixture
+def lab(agency_a: Any) -> Any:
+    """A lab examiner of agency A."""
+    return UserFactory(username="lab-a", agency=agency_a, role="lab")
+
+
+@pytest.fixture
+def lab_client(lab: Any) -> Client:
+    return login(Client(), lab)
+
+
+@pytest.fixture
+def supervisor(agency_a: Any) -> Any:
+    return UserFactory(username="supervisor-a", agency=agency_a, role="supervisor")
+
+
+@pytest.fixture
+def supervisor_client(supervisor: Any) -> Client:
+    return login(Client(), supervisor)
 
 
 @pytest.fixture

@@ -33,11 +33,6 @@ def _token_client(user: Any) -> Client:
 
 
 @pytest.fixture
-def lab(agency_a: Any) -> Any:
-    return UserFactory(username="lab-a", agency=agency_a, role=Role.LAB)
-
-
-@pytest.fixture
 def lab_api(lab: Any) -> Client:
     return _token_client(lab)
 

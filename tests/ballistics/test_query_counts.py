@@ -5,7 +5,6 @@ other tests)."""
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from ballistics.services import evidence_custody_append
@@ -15,22 +14,10 @@ from tests.ballistics.factories import (
     PhotographFactory,
     ScanFactory,
 )
-from tests.conftest import login
-from tests.factories import UserFactory
 from tests.incidents.factories import IncidentFactory
 from tests.query_counts import assert_flat_query_count
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def lab(agency_a):
-    return UserFactory(agency=agency_a, role="lab")
-
-
-@pytest.fixture
-def lab_client(lab):
-    return login(Client(), lab)
 
 
 def _evidence_rows(lab, *evidence):

@@ -14,12 +14,10 @@ from PIL import Image
 from ballistics.choices import Decision
 from ballistics.models import Candidate, Evidence, Photograph, Scan
 from ballistics.services import scan_import
-from portal.choices import AuditEventType, Role
+from portal.choices import AuditEventType
 from portal.models import AuditEvent, Job
 from tests.ballistics.data import fadul_dir, x3p_members, zip_bytes
 from tests.ballistics.factories import EvidenceFactory, PhotographFactory, ScanFactory
-from tests.conftest import login
-from tests.factories import UserFactory
 from tests.incidents.factories import IncidentFactory
 from tests.query_counts import assert_flat_query_count
 
@@ -28,16 +26,6 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 def _scan(**fields: Any) -> Scan:
     return cast(Scan, ScanFactory(**fields))
-
-
-@pytest.fixture
-def lab(agency_a: Any) -> Any:
-    return UserFactory(username="lab-a", agency=agency_a, role=Role.LAB)
-
-
-@pytest.fixture
-def lab_client(lab: Any) -> Client:
-    return login(Client(), lab)
 
 
 def _fadul(name: str) -> bytes:

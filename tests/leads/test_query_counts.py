@@ -9,13 +9,10 @@ import itertools
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from leads.models import Edge, EdgeKind, EntityKind, Notification
-from tests.conftest import login
-from tests.factories import UserFactory
 from tests.leads.factories import (
     EntityFactory,
     EntityMentionFactory,
@@ -26,16 +23,6 @@ from tests.query_counts import assert_flat_query_count
 
 pytestmark = pytest.mark.django_db
 serial = itertools.count(1)
-
-
-@pytest.fixture
-def supervisor(agency_a):
-    return UserFactory(agency=agency_a, role="supervisor")
-
-
-@pytest.fixture
-def supervisor_client(supervisor):
-    return login(Client(), supervisor)
 
 
 def _leads_and_entities(agency, user):

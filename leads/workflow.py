@@ -196,14 +196,14 @@ def _plan(agency_id: int, findings: list[Finding]) -> _Plan:
             lead = leads[ref]
         added = 0
         for fact in finding.facts:
-            place = (_content_type_id(fact.obj), fact.obj.pk)
-            if place in lead.records:
+            record = (_content_type_id(fact.obj), fact.obj.pk)
+            if record in lead.records:
                 continue
-            lead.records.add(place)
+            lead.records.add(record)
             lead.added.append((fact, not created))
             added += 1
-            anchor_place = (lead.kind, *place)
-            by_anchor[anchor_place] = min(by_anchor.get(anchor_place, ref), ref)
+            held = (lead.kind, *record)
+            by_anchor[held] = min(by_anchor.get(held, ref), ref)
         outcomes.append((ref, created, added))
     # New leads keep their creation order in `leads` (refs (1, n) in n order).
     return _Plan(findings=findings, leads=leads, outcomes=outcomes)

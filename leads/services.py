@@ -9,15 +9,16 @@ re-cluster only the entities they touch, from the stored scored links.
 
 from __future__ import annotations
 
-from collections import Counter
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import OuterRef, Q, Subquery
+from psycopg2.extras import execute_values
 
 from leads.models import (
     Edge,
@@ -248,10 +249,21 @@ def _move(mention: EntityMention, entity_id: int, score: float, reasons: list[An
 
 def _retire(successors: dict[int, int]) -> None:
     """Delete emptied entities, first moving their graph edges to their successors."""
-    for old, new in successors.items():
-        Edge.objects.filter(source_id=old).update(source_id=new)
-        Edge.objects.filter(target_id=old).update(target_id=new)
-    Entity.objects.filter(pk__in=list(successors), mentions__isnull=True).delete()
+    if not successors:
+        return
+    pairs = list(successors.items())
+    with connection.cursor() as cursor:
+        for side in ("source_id", "target_id"):
+            execute_values(
+                cursor.cursor,
+                f"UPDATE {Edge._meta.db_table} AS e SET {side} = v.new "  # noqa: S608
+                f"FROM (VALUES %s) AS v(old, new) WHERE e.{side} = v.old",
+                pairs,
+                page_size=5000,
+            )
+    olds = list(successors)
+    for index in range(0, len(olds), 10_000):
+        Entity.objects.filter(pk__in=olds[index : index + 10_000], mentions__isnull=True).delete()
 
 
 def _candidate_mentions(mention: EntityMention) -> list[int]:
@@ -385,42 +397,89 @@ def _firearm_resolve(mention: EntityMention, others: list[int], different: set[i
 
 def _assign(kind: str, mention_ids: Sequence[int], labels: Sequence[int]) -> int:
     """Give each cluster an entity, keeping the entity most of its mentions already had
-    (so that links to entities stay stable), and delete entities left empty."""
-    current = dict(EntityMention.objects.filter(pk__in=mention_ids).values_list("pk", "entity_id"))
-    agency_of = dict(
-        EntityMention.objects.filter(pk__in=mention_ids).values_list("pk", "agency_id")
+    (so that links to entities stay stable), and delete entities left empty.
+
+    Clusters choose in order of size (largest first, then first seen); each keeps its
+    most common current entity (ties: the first member's) not kept by a larger one.
+    """
+    if not len(mention_ids):
+        return 0
+    ids = np.asarray(mention_ids, dtype=np.int64)
+    current_of = dict(_values_of(kind, ids, ("pk", "entity_id")))
+    current = np.array([current_of[pk] for pk in ids.tolist()], dtype=np.int64)
+    frame = pd.DataFrame({"label": np.asarray(labels), "entity": current})
+    frame["position"] = np.arange(len(frame))
+    # Per cluster: its size and where it is first seen; per (cluster, entity): votes.
+    clusters = frame.groupby("label", sort=False)["position"].agg(["size", "min"])
+    clusters = clusters.sort_values(["size", "min"], ascending=[False, True], kind="stable")
+    votes = (
+        frame.groupby(["label", "entity"], sort=False)["position"]
+        .agg(["size", "min"])
+        .reset_index()
+        .sort_values(["label", "size", "min"], ascending=[True, False, True], kind="stable")
     )
-    clusters: dict[int, list[int]] = {}
-    for mention_id, label in zip(mention_ids, labels, strict=True):
-        clusters.setdefault(label, []).append(mention_id)
+    choices: dict[int, list[int]] = {}
+    for label, entity in zip(votes["label"].tolist(), votes["entity"].tolist(), strict=True):
+        choices.setdefault(label, []).append(entity)
     taken: set[int] = set()
-    target: dict[int, int] = {}
-    fields_of = dict(EntityMention.objects.filter(pk__in=mention_ids).values_list("pk", "fields"))
-    for members in sorted(clusters.values(), key=len, reverse=True):
-        votes = Counter(current[member] for member in members)
-        keep = next((entity for entity, _ in votes.most_common() if entity not in taken), None)
+    keep_of: dict[int, int] = {}
+    needs_entity: list[int] = []
+    for label in clusters.index.tolist():
+        keep = next((entity for entity in choices[label] if entity not in taken), None)
         if keep is None:
-            keep = Entity.objects.create(
-                agency_id=agency_of[members[0]],
-                kind=kind,
-                label=_label(kind, fields_of[members[0]]),
-            ).pk
+            needs_entity.append(label)
+            continue
         taken.add(keep)
-        for member in members:
-            target[member] = keep
-    changed = [mention for mention, entity in target.items() if current[mention] != entity]
-    moved = list(EntityMention.objects.filter(pk__in=changed))
-    for mention in moved:
-        mention.entity_id = target[mention.pk]
-    EntityMention.objects.bulk_update(moved, ["entity"], batch_size=2000)
-    _follow_mentions(changed)
-    emptied = set(current.values()) - taken
+        keep_of[label] = keep
+    if needs_entity:
+        first = clusters.loc[needs_entity, "min"].tolist()
+        members = ids[first].tolist()
+        found = dict(EntityMention.objects.filter(pk__in=members).values_list("pk", "agency_id"))
+        fields_of = dict(EntityMention.objects.filter(pk__in=members).values_list("pk", "fields"))
+        created = Entity.objects.bulk_create(
+            [
+                Entity(agency_id=found[member], kind=kind, label=_label(kind, fields_of[member]))
+                for member in members
+            ],
+            batch_size=2000,
+        )
+        for label, entity in zip(needs_entity, created, strict=True):
+            taken.add(entity.pk)
+            keep_of[label] = entity.pk
+    target = np.array([keep_of[label] for label in frame["label"].tolist()], dtype=np.int64)
+    moved = target != current
+    changed = ids[moved].tolist()
+    if changed:
+        with connection.cursor() as cursor:
+            execute_values(
+                cursor.cursor,
+                f"UPDATE {EntityMention._meta.db_table} AS m SET entity_id = v.entity "  # noqa: S608
+                "FROM (VALUES %s) AS v(id, entity) WHERE m.id = v.id",
+                list(zip(changed, target[moved].tolist(), strict=True)),
+                page_size=5000,
+            )
+        for index in range(0, len(changed), 10_000):
+            _follow_mentions(changed[index : index + 10_000])
+    # An entity no cluster kept passes its edges to the cluster of its first mention.
+    emptied = set(current.tolist()) - taken
     successors: dict[int, int] = {}
-    for mention_id, old in current.items():
+    for old, new in zip(current.tolist(), target.tolist(), strict=True):
         if old in emptied:
-            successors.setdefault(old, target[mention_id])
+            successors.setdefault(old, new)
     _retire(successors)
     return len(changed)
+
+
+def _values_of(kind: str, ids: np.ndarray, fields: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    """values_list of the mentions `ids` (all of the kind: read by kind, not by 3M ids)."""
+    mentions = EntityMention.objects.filter(kind=kind)
+    if len(ids) != mentions.count():
+        rows: list[tuple[Any, ...]] = []
+        for index in range(0, len(ids), 10_000):
+            chunk = ids[index : index + 10_000].tolist()
+            rows += list(mentions.filter(pk__in=chunk).values_list(*fields))
+        return rows
+    return list(mentions.values_list(*fields))
 
 
 def _pair_judgements(kind: str) -> list[PairJudgement]:
@@ -511,10 +570,22 @@ def firearms_resolve_all() -> dict[str, int]:
         matches += agency_matches
     changed = _assign(EntityKind.FIREARM, [pk for pk, *_ in rows], labels)
     pk_of = {key: pk for pk, key, _fields, _agency in rows}
-    for match in matches:
-        EntityMention.objects.filter(pk=pk_of[match.right]).update(
-            score=match.score,
-            reasons=[{"field": field, "level": finding} for field, finding in match.reasons],
+    # The last match of a mention is the one it keeps (as when updated one by one).
+    scored = {
+        pk_of[match.right]: (
+            match.score,
+            json.dumps([{"field": field, "level": finding} for field, finding in match.reasons]),
+        )
+        for match in matches
+    }
+    with connection.cursor() as cursor:
+        execute_values(
+            cursor.cursor,
+            f"UPDATE {EntityMention._meta.db_table} AS m SET score = v.score, "  # noqa: S608
+            "reasons = v.reasons::jsonb FROM (VALUES %s) AS v(id, score, reasons) "
+            "WHERE m.id = v.id",
+            [(pk, score, reasons) for pk, (score, reasons) in scored.items()],
+            page_size=5000,
         )
     return {"mentions": len(rows), "entities": len(set(labels)), "changed": changed}
 

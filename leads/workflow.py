@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -18,7 +19,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import BigIntegerField, Max
+from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
 from leads.models import (
@@ -30,9 +32,10 @@ from leads.models import (
     LeadStatus,
     Notification,
 )
-from leads.rules import Finding
+from leads.rules import Fact, Finding
 from leads.scoring import RecordFacts, lead_score
-from portal.audit import audit_log
+from portal.audit import audit_log, audit_log_system_bulk
+from portal.bulk import copy_rows, reserve_ids
 from portal.choices import AuditEventType
 from portal.models import Agency, User
 
@@ -64,35 +67,15 @@ def allowed_transitions(lead: Lead) -> list[str]:
     return [s for s in LeadStatus.values if s in TRANSITIONS[lead.status]]
 
 
-def _next_number(agency: Agency, year: int) -> str:
+def _last_number(agency_id: int, year: int) -> int:
+    """The highest sequence of the agency's L-<year>-NNNN numbers (0 when none)."""
     prefix = f"L-{year}-"
-    numbers = Lead.objects.filter(agency=agency, number__startswith=prefix).values_list(
-        "number", flat=True
+    last = (
+        Lead.objects.filter(agency_id=agency_id, number__regex=rf"^{prefix}[0-9]+$")
+        .annotate(sequence=Cast(Substr("number", len(prefix) + 1), BigIntegerField()))
+        .aggregate(last=Max("sequence"))["last"]
     )
-    last = max(
-        (int(n.removeprefix(prefix)) for n in numbers if n.removeprefix(prefix).isdigit()),
-        default=0,
-    )
-    return f"{prefix}{last + 1:04d}"
-
-
-def _existing(finding: Finding) -> Lead | None:
-    keys = [finding.facts_key, *finding.other_keys]
-    lead = Lead.objects.filter(agency=finding.agency, facts_key__in=keys).order_by("pk").first()
-    if lead is not None or not finding.anchors:
-        return lead
-    anchors = Q()
-    for anchor in finding.anchors:
-        anchors |= Q(
-            records__content_type=ContentType.objects.get_for_model(anchor),
-            records__object_id=anchor.pk,
-        )
-    return (
-        Lead.objects.filter(agency=finding.agency, kind=finding.kind)
-        .filter(anchors)
-        .order_by("pk")
-        .first()
-    )
+    return int(last or 0)
 
 
 def lead_rescore(lead: Lead, *, today: dt.date | None = None) -> None:
@@ -116,29 +99,251 @@ def lead_rescore(lead: Lead, *, today: dt.date | None = None) -> None:
     )
 
 
-def _add_records(lead: Lead, finding: Finding, *, is_new: bool) -> int:
-    existing = set(lead.records.values_list("content_type_id", "object_id"))
-    added = 0
-    for fact in finding.facts:
-        content_type = ContentType.objects.get_for_model(fact.obj)
-        if (content_type.pk, fact.obj.pk) in existing:
-            continue
-        existing.add((content_type.pk, fact.obj.pk))
-        LeadRecord.objects.create(
-            lead=lead,
-            content_type=content_type,
-            object_id=fact.obj.pk,
-            role=fact.role,
-            label=fact.label[:200],
-            url=fact.url[:200],
-            occurred_at=fact.occurred_at,
-            latitude=fact.latitude,
-            longitude=fact.longitude,
-            evidence=fact.evidence,
-            is_new=is_new,
+# A lead of one raising run: (0, pk) for a lead already stored, (1, n) for the n-th lead
+# the run creates; the order is the order of their primary keys.
+LeadRef = tuple[int, int]
+_CHUNK = 10_000
+
+
+@dataclass
+class _RunLead:
+    ref: LeadRef
+    kind: str
+    records: set[tuple[int, int]]
+    finding: Finding | None = None  # the finding that raised it (a new lead)
+    added: list[tuple[Fact, bool]] = field(default_factory=list)  # records to write, is_new
+
+
+@dataclass
+class _Plan:
+    """What raising the findings of one agency writes, decided before any write."""
+
+    findings: list[Finding]
+    leads: dict[LeadRef, _RunLead]
+    # Per finding, in order: the lead it went to, whether it created it, records added.
+    outcomes: list[tuple[LeadRef, bool, int]]
+
+
+def _chunks(values: Iterable[Any]) -> Iterable[list[Any]]:
+    chunk: list[Any] = []
+    for value in values:
+        chunk.append(value)
+        if len(chunk) == _CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _content_type_id(obj: Any) -> int:
+    return int(ContentType.objects.get_for_model(obj).pk)
+
+
+def _plan(agency_id: int, findings: list[Finding]) -> _Plan:
+    """Which lead each finding raises or joins, exactly as raising them one at a time would:
+    a lead holding one of the finding's keys, else a lead of its kind holding one of its
+    anchors (the oldest such lead), else a new lead; leads raised earlier in the run count."""
+    keys = {key for finding in findings for key in (finding.facts_key, *finding.other_keys)}
+    by_key: dict[str, LeadRef] = {}
+    kind_of: dict[int, str] = {}
+    for chunk in _chunks(sorted(keys)):
+        for key, pk, kind in Lead.objects.filter(
+            agency_id=agency_id, facts_key__in=chunk
+        ).values_list("facts_key", "pk", "kind"):
+            by_key[key] = (0, pk)
+            kind_of[pk] = kind
+    anchors: dict[int, set[int]] = defaultdict(set)
+    for finding in findings:
+        for anchor in finding.anchors:
+            anchors[_content_type_id(anchor)].add(anchor.pk)
+    by_anchor: dict[tuple[str, int, int], LeadRef] = {}
+    for content_type_id, object_ids in anchors.items():
+        for chunk in _chunks(sorted(object_ids)):
+            for kind, object_id, pk in LeadRecord.objects.filter(
+                lead__agency_id=agency_id, content_type_id=content_type_id, object_id__in=chunk
+            ).values_list("lead__kind", "object_id", "lead_id"):
+                place = (kind, content_type_id, object_id)
+                by_anchor[place] = min(by_anchor.get(place, (0, pk)), (0, pk))
+                kind_of[pk] = kind
+    stored: dict[int, set[tuple[int, int]]] = defaultdict(set)
+    for chunk in _chunks(sorted(kind_of)):
+        for pk, content_type_id, object_id in LeadRecord.objects.filter(
+            lead_id__in=chunk
+        ).values_list("lead_id", "content_type_id", "object_id"):
+            stored[pk].add((content_type_id, object_id))
+    leads: dict[LeadRef, _RunLead] = {}
+    outcomes: list[tuple[LeadRef, bool, int]] = []
+    for finding in findings:
+        found = [by_key[key] for key in (finding.facts_key, *finding.other_keys) if key in by_key]
+        if not found:
+            found = [
+                by_anchor[place]
+                for place in (
+                    (finding.kind, _content_type_id(anchor), anchor.pk)
+                    for anchor in finding.anchors
+                )
+                if place in by_anchor
+            ]
+        created = not found
+        if created:
+            ref: LeadRef = (1, len(leads))
+            lead = leads[ref] = _RunLead(ref=ref, kind=finding.kind, records=set(), finding=finding)
+            by_key.setdefault(finding.facts_key[:200], ref)
+        else:
+            ref = min(found)
+            if ref not in leads:
+                leads[ref] = _RunLead(ref=ref, kind=kind_of[ref[1]], records=stored[ref[1]])
+            lead = leads[ref]
+        added = 0
+        for fact in finding.facts:
+            record = (_content_type_id(fact.obj), fact.obj.pk)
+            if record in lead.records:
+                continue
+            lead.records.add(record)
+            lead.added.append((fact, not created))
+            added += 1
+            held = (lead.kind, *record)
+            by_anchor[held] = min(by_anchor.get(held, ref), ref)
+        outcomes.append((ref, created, added))
+    # New leads keep their creation order in `leads` (refs (1, n) in n order).
+    return _Plan(findings=findings, leads=leads, outcomes=outcomes)
+
+
+def _record_facts(fact: Fact) -> RecordFacts:
+    return RecordFacts(
+        role=fact.role,
+        occurred_at=fact.occurred_at,
+        latitude=fact.latitude,
+        longitude=fact.longitude,
+        evidence=fact.evidence,
+    )
+
+
+def _write(agency_id: int, plan: _Plan) -> dict[LeadRef, int]:
+    """Write the plan: leads, records and events in one COPY each; returns the lead ids."""
+    new = sorted(ref for ref in plan.leads if ref[0] == 1)
+    ids = dict(zip(new, reserve_ids(Lead, len(new)), strict=True))
+    pk_of = {ref: ids.get(ref, ref[1]) for ref in plan.leads}
+    now = timezone.now()
+    last = _last_number(agency_id, now.year)
+    today = timezone.localdate()
+    lead_rows = []
+    for position, ref in enumerate(new, start=1):
+        lead = plan.leads[ref]
+        finding = lead.finding
+        assert finding is not None
+        score = lead_score([_record_facts(fact) for fact, _new in lead.added], today=today)
+        lead_rows.append(
+            (
+                ids[ref],
+                agency_id,
+                f"L-{now.year}-{last + position:04d}",
+                finding.kind,
+                finding.title[:200],
+                finding.summary,
+                finding.facts_key[:200],
+                finding.evidence_entered_at,
+                score.total,
+                score.priority,
+                score.explanation,
+            )
         )
-        added += 1
-    return added
+    copy_rows(
+        Lead,
+        [
+            "id",
+            "agency_id",
+            "number",
+            "kind",
+            "title",
+            "summary",
+            "facts_key",
+            "evidence_entered_at",
+            "score",
+            "priority",
+            "score_explanation",
+        ],
+        lead_rows,
+    )
+    copy_rows(
+        LeadRecord,
+        [
+            "lead_id",
+            "content_type_id",
+            "object_id",
+            "role",
+            "label",
+            "url",
+            "occurred_at",
+            "latitude",
+            "longitude",
+            "evidence",
+            "is_new",
+        ],
+        (
+            (
+                pk_of[ref],
+                _content_type_id(fact.obj),
+                fact.obj.pk,
+                fact.role,
+                fact.label[:200],
+                fact.url[:200],
+                fact.occurred_at,
+                fact.latitude,
+                fact.longitude,
+                fact.evidence,
+                is_new,
+            )
+            for ref, lead in plan.leads.items()
+            for fact, is_new in lead.added
+        ),
+    )
+    events = []
+    for (ref, created, added), finding in zip(plan.outcomes, plan.findings, strict=True):
+        if created:
+            events.append((pk_of[ref], "raised", f"Raised: {finding.summary}"[:500]))
+        elif added:
+            text = f"{added} new record{'s' if added != 1 else ''} joined the lead."
+            events.append((pk_of[ref], "facts_added", text))
+    copy_rows(LeadEvent, ["lead_id", "action", "text"], events)
+    return pk_of
+
+
+def _raise_agency(agency_id: int, findings: list[Finding]) -> list[tuple[int, bool, int]]:
+    """Raise one agency's findings in bulk; per finding (lead id, created, records added)."""
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                plan = _plan(agency_id, findings)
+                pk_of = _write(agency_id, plan)
+            break
+        except IntegrityError:
+            # Another worker took a number, or raised the same facts: plan again.
+            continue
+    else:  # pragma: no cover - five collisions in a row
+        raise RuntimeError("Could not number the leads")
+    outcomes = [(pk_of[ref], created, added) for ref, created, added in plan.outcomes]
+    joined = [(pk, added) for (pk, created, added) in outcomes if not created and added]
+    stored = Lead.objects.in_bulk({pk for pk, _added in joined})
+    for pk in {pk for pk, _added in joined}:
+        lead_rescore(stored[pk])
+    for pk, _added in joined:
+        lead = stored[pk]
+        if lead.assignee_id is not None and lead.assignee is not None:
+            notification_send(
+                user=lead.assignee,
+                lead=lead,
+                text=f"New facts joined lead {lead.number}: {lead.title}",
+            )
+    audit_log_system_bulk(
+        event_type=AuditEventType.CREATE,
+        entries=[
+            (Lead(pk=pk), {"kind": finding.kind, "records": added})
+            for (pk, created, added), finding in zip(outcomes, findings, strict=True)
+            if created
+        ],
+    )
+    return outcomes
 
 
 @transaction.atomic
@@ -149,66 +354,25 @@ def lead_raise(finding: Finding) -> RaiseResult:
     change nothing; new facts join the existing lead, marked as new, and its
     assignee is told.
     """
-    lead = _existing(finding)
-    if lead is not None:
-        added = _add_records(lead, finding, is_new=True)
-        if added:
-            LeadEvent.objects.create(
-                lead=lead,
-                action="facts_added",
-                text=f"{added} new record{'s' if added != 1 else ''} joined the lead.",
-            )
-            lead_rescore(lead)
-            if lead.assignee is not None:
-                notification_send(
-                    user=lead.assignee,
-                    lead=lead,
-                    text=f"New facts joined lead {lead.number}: {lead.title}",
-                )
-        return RaiseResult(lead=lead, created=False, added=added)
-    now = timezone.now()
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                lead = Lead.objects.create(
-                    agency=finding.agency,
-                    number=_next_number(finding.agency, now.year),
-                    kind=finding.kind,
-                    title=finding.title[:200],
-                    summary=finding.summary,
-                    facts_key=finding.facts_key[:200],
-                    evidence_entered_at=finding.evidence_entered_at,
-                )
-            break
-        except IntegrityError:
-            # Another worker took the number, or raised the same facts: look again.
-            lead = Lead.objects.filter(agency=finding.agency, facts_key=finding.facts_key).first()
-            if lead is not None:
-                return RaiseResult(lead=lead, created=False, added=0)
-    else:  # pragma: no cover - five collisions in a row
-        raise RuntimeError("Could not number the lead")
-    added = _add_records(lead, finding, is_new=False)
-    LeadEvent.objects.create(lead=lead, action="raised", text=f"Raised: {finding.summary}"[:500])
-    lead_rescore(lead)
-    audit_log(
-        request=None,
-        event_type=AuditEventType.CREATE,
-        obj=lead,
-        username="system",
-        detail={"kind": lead.kind, "records": added},
-    )
-    return RaiseResult(lead=lead, created=True, added=added)
+    ((pk, created, added),) = _raise_agency(finding.agency.pk, [finding])
+    return RaiseResult(lead=Lead.objects.get(pk=pk), created=created, added=added)
 
 
+@transaction.atomic
 def leads_raise(findings: Iterable[Finding]) -> dict[str, int]:
-    counts = {"raised": 0, "joined": 0, "records": 0}
+    """Raise many findings at once: the same leads, numbers, records, events and
+    notifications as `lead_raise` on each in turn, written in bulk per agency."""
+    by_agency: dict[int, list[Finding]] = defaultdict(list)
     for finding in findings:
-        result = lead_raise(finding)
-        if result.created:
-            counts["raised"] += 1
-        elif result.added:
-            counts["joined"] += 1
-        counts["records"] += result.added
+        by_agency[finding.agency.pk].append(finding)
+    counts = {"raised": 0, "joined": 0, "records": 0}
+    for agency_id, agency_findings in by_agency.items():
+        for _pk, created, added in _raise_agency(agency_id, agency_findings):
+            if created:
+                counts["raised"] += 1
+            elif added:
+                counts["joined"] += 1
+            counts["records"] += added
     return counts
 
 

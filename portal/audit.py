@@ -75,3 +75,38 @@ def audit_export(request: HttpRequest, *, scope: str, fmt: str, rows: int, **ext
         object_type=scope,
         detail={"format": fmt, "rows": rows, **extra},
     )
+
+
+def audit_log_system_bulk(
+    *,
+    event_type: AuditEventType | str,
+    entries: list[tuple[models.Model, dict[str, Any]]],
+    username: str = "system",
+) -> int:
+    """Append one audit event per (object, detail) done by a system process, in one insert.
+
+    The events are those `audit_log(request=None, obj=..., username=..., detail=...)`
+    writes one at a time (no actor; the agency of the named account, if any).
+    """
+    if not entries:
+        return 0
+    from portal.models import User
+
+    agency_id = User.objects.filter(username=username).values_list("agency_id", flat=True).first()
+    AuditEvent.objects.bulk_create(
+        (
+            AuditEvent(
+                actor=None,
+                actor_username=username[:150],
+                agency_id=agency_id,
+                event_type=str(event_type),
+                object_type=obj._meta.label_lower,
+                object_id=str(obj.pk),
+                outcome=str(AuditOutcome.SUCCESS),
+                detail=detail,
+            )
+            for obj, detail in entries
+        ),
+        batch_size=2000,
+    )
+    return len(entries)

@@ -39,6 +39,8 @@ class Settings:
     max_block_size: int = 400
     random_pairs: int = 100_000
     seed: int = 7
+    # Candidate pairs compared at once; beyond it the model trains on a sample this size.
+    chunk_pairs: int = 5_000_000
 
 
 @dataclass(frozen=True)
@@ -192,35 +194,62 @@ def _resolve(
         size = len(keys)
         codes = np.unique(np.concatenate([left * size + right, extra[:, 0] * size + extra[:, 1]]))
         left, right = codes // size, codes % size
-    levels = compare(columns, columns, left, right)
-    if model is None:
-        random_levels = random_pair_levels(
-            columns, sources, settings.random_pairs, link_only=link_only, seed=settings.seed
-        )
-        model = train(levels, random_levels, identical=identical_chances(frame))
-    weights = model.match_weights(levels)
-    probabilities = probability(weights)
-
     decision_of = {(min(a, b), max(a, b)): decision for a, b, decision in judged}
     same = [pair for pair, decision in decision_of.items() if decision == SAME]
     different = [pair for pair, decision in decision_of.items() if decision == DIFFERENT]
-    interesting = np.flatnonzero(probabilities >= settings.review_threshold)
-    if decision_of:
-        judged_rows = np.flatnonzero(
-            np.isin(left * len(keys) + right, [a * len(keys) + b for a, b in decision_of])
+    judged_codes = np.array([a * len(keys) + b for a, b in decision_of], dtype=np.int64)
+    # A state's run has hundreds of millions of pairs: they are compared and scored a
+    # chunk at a time (memory stays flat), keeping only the pairs above the review
+    # threshold or judged; the model learns from a sample of one chunk's size.
+    whole = None
+    if len(left) <= settings.chunk_pairs:
+        whole = compare(columns, columns, left, right)
+    if model is None:
+        if whole is not None:
+            training = whole
+        else:
+            rng = np.random.default_rng(settings.seed)
+            sample = np.sort(rng.choice(len(left), settings.chunk_pairs, replace=False))
+            training = compare(columns, columns, left[sample], right[sample])
+        random_levels = random_pair_levels(
+            columns, sources, settings.random_pairs, link_only=link_only, seed=settings.seed
         )
-        interesting = np.union1d(interesting, judged_rows)
+        model = train(training, random_levels, identical=identical_chances(frame))
+        del training
+    kept_rows, kept_levels, kept_weights = [], [], []
+    for start in range(0, len(left), settings.chunk_pairs):
+        chunk_left = left[start : start + settings.chunk_pairs]
+        chunk_right = right[start : start + settings.chunk_pairs]
+        chunk_levels = (
+            whole if whole is not None else compare(columns, columns, chunk_left, chunk_right)
+        )
+        chunk_weights = model.match_weights(chunk_levels)
+        rows = np.flatnonzero(probability(chunk_weights) >= settings.review_threshold)
+        if len(judged_codes):
+            codes = chunk_left * len(keys) + chunk_right
+            rows = np.union1d(rows, np.flatnonzero(np.isin(codes, judged_codes)))
+        kept_rows.append(rows + start)
+        kept_levels.append(chunk_levels[rows])
+        kept_weights.append(chunk_weights[rows])
+    interesting = np.concatenate(kept_rows) if kept_rows else np.zeros(0, dtype=np.int64)
+    levels = (
+        np.concatenate(kept_levels)
+        if kept_levels
+        else compare(columns, columns, left, right)  # no pairs: the empty table
+    )
+    weights = np.concatenate(kept_weights) if kept_weights else np.zeros(0)
+    probabilities = probability(weights)
     links: list[Match] = []
     review: list[Match] = []
     accepted: list[tuple[int, int, float]] = []
     # Reasons are shared by every pair with the same comparison vector: build each once.
-    patterns, pattern_of = np.unique(levels[interesting], axis=0, return_inverse=True)
+    patterns, pattern_of = np.unique(levels, axis=0, return_inverse=True)
     reasons_of = [model.explain(pattern) for pattern in patterns]
     weight_of = np.round(weights, 3)
     for offset, row in enumerate(interesting.tolist()):
         a, b = int(left[row]), int(right[row])
         judged_decision = decision_of.get((a, b))
-        chance = float(probabilities[row])
+        chance = float(probabilities[offset])
         if judged_decision == SAME:
             decision = "judged same"
         elif judged_decision == DIFFERENT:
@@ -233,7 +262,7 @@ def _resolve(
         match = Match(
             left=keys[a],
             right=keys[b],
-            weight=float(weight_of[row]),
+            weight=float(weight_of[offset]),
             probability=chance,
             decision=decision,
             reasons=reasons_of[int(pattern_of[offset])],

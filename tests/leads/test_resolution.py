@@ -250,3 +250,29 @@ def test_incremental_index_links_a_new_mention_to_its_entity(
         key="x", first_name="Quentin", last_name="Zzyzx", date_of_birth="1901-01-01"
     )
     assert index.resolve(stranger).outcome == "new"
+
+
+def test_pairs_scored_a_chunk_at_a_time_give_the_same_resolution(
+    population: pd.DataFrame, trained: MatchModel
+) -> None:
+    frame = pd.concat([population, records_to_frame(the_smiths())], ignore_index=True).reindex(
+        columns=population.columns
+    )
+    judged = [Judgement("trace:1:purchaser", "incident:7:suspect", DIFFERENT)]
+    whole = resolve_persons(frame, model=trained, judgements=judged)
+    chunked = resolve_persons(
+        frame, model=trained, judgements=judged, settings=Settings(chunk_pairs=97)
+    )
+    assert whole.candidate_pairs > 97 * 3
+    assert chunked.labels == whole.labels
+    assert chunked.links == whole.links and chunked.review == whole.review
+
+
+def test_a_model_trained_on_a_sample_of_the_pairs_still_resolves(
+    population: pd.DataFrame,
+) -> None:
+    pairs = resolve_persons(population).candidate_pairs
+    result = resolve_persons(population, settings=Settings(chunk_pairs=pairs // 3))
+    entity = result.entity_of()
+    assert sum(entity[f"a-{index}"] == entity[f"b-{index}"] for index in range(400)) >= 390
+    assert pd.Series(result.labels).value_counts().max() <= 3

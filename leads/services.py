@@ -79,25 +79,37 @@ def _scoped(agency_id: int, rows: list[tuple[int, int]]) -> list[tuple[int, int]
     return [(rule, int(value)) for (rule, _), value in zip(rows, mixed.tolist(), strict=True)]
 
 
-def _blocking_rows(kind: str, fields: dict[str, Any]) -> list[tuple[int, int]]:
+def blocking_keys(kind: str, fields: Sequence[dict[str, Any]]) -> list[list[tuple[int, int]]]:
+    """The blocking-key rows (rule, hash) of many mentions of one kind, from their fields
+    (one hashing call for all of them): what `MentionBlockingKey` stores, before the
+    agency's scoping (`_scoped`)."""
     if kind == EntityKind.PERSON:
-        frame = normalise(pd.DataFrame([{**fields, "key": "new"}]))
-        return blocking_key_hashes(frame)[0]
-    if kind == EntityKind.FIREARM:
-        serial = normalise_serial(fields.get("serial"))
-        if not serial or fields.get("obliterated"):
-            return []
-        keys = sorted(serial_keys(serial))
-        hashes = key_hashes(np.array(keys, dtype=object))
-        return [(FIREARM_RULE, int(value)) for value in hashes]
-    if kind == EntityKind.DEALER:
-        ffl = normalise_ffl(fields.get("ffl"))
-        if not ffl:
-            return []
-        return [(DEALER_RULE, int(key_hashes(np.array([ffl], dtype=object))[0]))]
-    if kind == EntityKind.PLACE and fields.get("place"):
-        return [(PLACE_RULE, int(key_hashes(np.array([fields["place"]], dtype=object))[0]))]
-    return []
+        return blocking_key_hashes(normalise(pd.DataFrame([{**row, "key": "m"} for row in fields])))
+    texts: list[list[str]] = []
+    rule = {
+        EntityKind.FIREARM: FIREARM_RULE,
+        EntityKind.DEALER: DEALER_RULE,
+        EntityKind.PLACE: PLACE_RULE,
+    }.get(EntityKind(kind))
+    for row in fields:
+        if kind == EntityKind.FIREARM:
+            serial = normalise_serial(row.get("serial"))
+            texts.append(
+                sorted(serial_keys(serial)) if serial and not row.get("obliterated") else []
+            )
+        elif kind == EntityKind.DEALER:
+            ffl = normalise_ffl(row.get("ffl"))
+            texts.append([ffl] if ffl else [])
+        elif kind == EntityKind.PLACE:
+            texts.append([row["place"]] if row.get("place") else [])
+        else:
+            texts.append([])
+    hashes = iter(key_hashes(np.array([t for row in texts for t in row], dtype=object)).tolist())
+    return [[(rule or 0, next(hashes)) for _ in row] for row in texts]
+
+
+def _blocking_rows(kind: str, fields: dict[str, Any]) -> list[tuple[int, int]]:
+    return blocking_keys(kind, [fields])[0]
 
 
 def mention_add(
@@ -177,12 +189,10 @@ def mentions_bulk_add(
             )
         )
     mentions = EntityMention.objects.bulk_create(mentions, batch_size=2000)
-    if kind == EntityKind.PERSON and items:
-        frame = normalise(pd.DataFrame([{**fields, "key": "m"} for _r, _role, fields in items]))
-        rows = blocking_key_hashes(frame)
-    else:
-        rows = [_blocking_rows(kind, fields) for _r, _role, fields in items]
-    rows = [_scoped(agency_id, keys) for keys in rows]
+    rows = [
+        _scoped(agency_id, keys)
+        for keys in blocking_keys(kind, [fields for _r, _role, fields in items])
+    ]
     MentionBlockingKey.objects.bulk_create(
         (
             MentionBlockingKey(mention=mention, rule=rule, key_hash=value)

@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, transaction
 from django.db.models import Exists, OuterRef, Q
@@ -38,9 +37,7 @@ from leads.models import (
     MatchCandidate,
     MentionBlockingKey,
 )
-from leads.resolution.blocking import blocking_key_hashes, key_hashes, partition_hashes
-from leads.resolution.firearms import normalise_ffl, normalise_serial, serial_keys
-from leads.resolution.records import normalise
+from leads.resolution.blocking import partition_hashes
 from portal.bulk import copy_integers, copy_rows, reserve_ids
 from portal.incidents.models import AlertIncidentLink, Incident, IncidentPerson, ShotSpotterAlert
 from tracing.choices import MentionRole
@@ -173,7 +170,7 @@ def mentions_copy(
             )
         ),
     )
-    keys = blocking_keys(kind, [fields for _pk, _role, fields, _ref in items])
+    keys = services.blocking_keys(kind, [fields for _pk, _role, fields, _ref in items])
     owners = np.array(
         [mention for mention, rows in zip(mention_ids, keys, strict=True) for _ in rows],
         dtype=np.int64,
@@ -188,34 +185,6 @@ def mentions_copy(
         [owners[order], rules[order], hashes[order]],
     )
     return mention_ids
-
-
-def blocking_keys(kind: str, fields: Sequence[dict[str, Any]]) -> list[list[tuple[int, int]]]:
-    """`services._blocking_rows` of many mentions' fields at once (one hashing call for
-    all of them, not one per mention); tests/leads/test_sources.py checks they agree."""
-    if kind == EntityKind.PERSON:
-        return blocking_key_hashes(normalise(pd.DataFrame([{**row, "key": "m"} for row in fields])))
-    texts: list[list[str]] = []
-    rule = {
-        EntityKind.FIREARM: services.FIREARM_RULE,
-        EntityKind.DEALER: services.DEALER_RULE,
-        EntityKind.PLACE: services.PLACE_RULE,
-    }.get(EntityKind(kind))
-    for row in fields:
-        if kind == EntityKind.FIREARM:
-            serial = normalise_serial(row.get("serial"))
-            texts.append(
-                sorted(serial_keys(serial)) if serial and not row.get("obliterated") else []
-            )
-        elif kind == EntityKind.DEALER:
-            ffl = normalise_ffl(row.get("ffl"))
-            texts.append([ffl] if ffl else [])
-        elif kind == EntityKind.PLACE:
-            texts.append([row["place"]] if row.get("place") else [])
-        else:
-            texts.append([])
-    hashes = iter(key_hashes(np.array([t for row in texts for t in row], dtype=object)).tolist())
-    return [[(rule or 0, next(hashes)) for _ in row] for row in texts]
 
 
 _PERSON_COLUMNS = (

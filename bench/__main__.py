@@ -1,4 +1,11 @@
-"""Run every benchmark in its own process and write bench/REPORT.md."""
+"""Run every benchmark in its own process and write bench/REPORT.md.
+
+Each benchmark's measures are kept in bench/results/<name>.json with the
+time, the commit and how long it ran; the report is built from the kept
+results of every benchmark, so `python -m bench bench_x` re-runs one and
+the report shows it beside the others (each row says when it was run).
+`python -m bench --report` only rebuilds the report.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +16,41 @@ import os
 import platform
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
 
 
 def discover() -> list[str]:
     return sorted(path.stem for path in HERE.glob("bench_*.py"))
 
 
-def run_one(name: str) -> list[dict[str, object]]:
+def _commit() -> str:
+    found = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=HERE.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=HERE.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    commit = found.stdout.strip() or "unknown"
+    return f"{commit}+changes" if dirty.stdout.strip() else commit
+
+
+def run_one(name: str) -> list[dict[str, Any]]:
     """Each benchmark runs in a fresh process so its peak memory is its own."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.base"}
+    started = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", "bench.single", name],
         cwd=HERE.parent,
@@ -29,26 +59,46 @@ def run_one(name: str) -> list[dict[str, object]]:
         text=True,
         check=False,
     )
+    seconds = time.perf_counter() - started
     sys.stderr.write(result.stderr)
-    if result.returncode != 0:
-        return [{"name": name, "value": "FAILED", "target": "", "reference": "", "ratio": ""}]
-    lines = [line for line in result.stdout.splitlines() if line.startswith("MEASURE ")]
     for line in result.stdout.splitlines():
         if not line.startswith("MEASURE "):
             print(line)
-    return [json.loads(line[len("MEASURE ") :]) for line in lines]
+    if result.returncode != 0:
+        measures: list[dict[str, Any]] = [
+            {"name": name, "value": "FAILED", "target": "", "reference": "", "passed": False}
+        ]
+    else:
+        measures = [
+            json.loads(line[len("MEASURE ") :])
+            for line in result.stdout.splitlines()
+            if line.startswith("MEASURE ")
+        ]
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(
+        json.dumps(
+            {
+                "name": name,
+                "finished": f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+                "commit": _commit(),
+                "seconds": round(seconds),
+                "measures": measures,
+            },
+            indent=1,
+        )
+    )
+    return measures
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("only", nargs="*", help="benchmark names (default: all)")
+    parser.add_argument("--report", action="store_true", help="only rebuild the report")
     args = parser.parse_args()
-    names = args.only or discover()
-    rows: list[dict[str, object]] = []
+    names = [] if args.report else args.only or discover()
     for name in names:
         print(f"== {name}", flush=True)
-        measures = run_one(name)
-        for measure in measures:
+        for measure in run_one(name):
             print(
                 f"   {measure['name']}: {measure['value']}"
                 f"  (target {measure.get('target') or '-'}, "
@@ -56,30 +106,46 @@ def main() -> None:
                 f", ratio {measure.get('ratio') or '-'})",
                 flush=True,
             )
-        rows.extend(measures)
-    write_report(rows)
+    write_report()
 
 
-def write_report(rows: list[dict[str, object]]) -> None:
+def _met(passed: object) -> str:
+    return {True: "yes", False: "**no**"}.get(passed, "")  # type: ignore[call-overload]
+
+
+def write_report() -> None:
+    runs = [
+        json.loads((RESULTS / f"{name}.json").read_text())
+        for name in discover()
+        if (RESULTS / f"{name}.json").exists()
+    ]
     lines = [
         "# Benchmark report",
         "",
-        f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+        f"- written: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
         f"- machine: {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}",
         "",
-        "| measure | this run | target | reference | ratio | peak memory (MB) |",
-        "|---|---|---|---|---|---|",
+        "| benchmark | run at | commit | took |",
+        "|---|---|---|---|",
+        *(
+            f"| {run['name']} | {run['finished']} | {run['commit']} | {run['seconds']} s |"
+            for run in runs
+        ),
+        "",
+        "| measure | this run | target | met | reference | ratio | peak memory (MB) |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for row in rows:
-        memory = row.get("peak_memory_mb")
-        lines.append(
-            f"| {row['name']} | {row['value']} | {row.get('target', '')} | "
-            f"{row.get('reference', '')} | {row.get('ratio', '')} | "
-            f"{'' if memory is None else f'{memory:.0f}'} |"
-        )
-    if not rows:
-        lines.append("| (no benchmark yet) | | | | | |")
+    for run in runs:
+        for row in run["measures"]:
+            memory = row.get("peak_memory_mb")
+            lines.append(
+                f"| {row['name']} | {row['value']} | {row.get('target', '')} | "
+                f"{_met(row.get('passed'))} | {row.get('reference', '')} | "
+                f"{row.get('ratio', '')} | {'' if memory is None else f'{memory:.0f}'} |"
+            )
+    if not runs:
+        lines.append("| (no benchmark yet) | | | | | | |")
     (HERE / "REPORT.md").write_text("\n".join(lines) + "\n")
     print(f"Report written to {HERE / 'REPORT.md'}")
 

@@ -21,7 +21,12 @@ def bench_database() -> Iterator[None]:
     try:
         yield
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        if os.environ.get("PORTAL_BENCH_KEEP_DATABASE") == "1":
+            # A long seed can be measured again (PORTAL_BENCH_STATE_EXISTING=1 with
+            # DATABASE_URL naming this database) without seeding it twice.
+            print(f"benchmark database kept: {connection.settings_dict['NAME']}", flush=True)
+        else:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 @contextmanager

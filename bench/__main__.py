@@ -49,31 +49,28 @@ def _commit() -> str:
 
 def run_one(name: str) -> list[dict[str, Any]]:
     """Each benchmark runs in a fresh process so its peak memory is its own."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.base"}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.base", "PYTHONUNBUFFERED": "1"}
     started = time.perf_counter()
-    result = subprocess.run(
+    # Streamed, not captured: a long benchmark shows its progress as it goes.
+    measures: list[dict[str, Any]] = []
+    with subprocess.Popen(
         [sys.executable, "-m", "bench.single", name],
         cwd=HERE.parent,
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
         text=True,
-        check=False,
-    )
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith("MEASURE "):
+                measures.append(json.loads(line[len("MEASURE ") :]))
+            else:
+                print(line, end="", flush=True)
     seconds = time.perf_counter() - started
-    sys.stderr.write(result.stderr)
-    for line in result.stdout.splitlines():
-        if not line.startswith("MEASURE "):
-            print(line)
-    if result.returncode != 0:
-        measures: list[dict[str, Any]] = [
+    if process.returncode != 0:
+        measures.append(
             {"name": name, "value": "FAILED", "target": "", "reference": "", "passed": False}
-        ]
-    else:
-        measures = [
-            json.loads(line[len("MEASURE ") :])
-            for line in result.stdout.splitlines()
-            if line.startswith("MEASURE ")
-        ]
+        )
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{name}.json").write_text(
         json.dumps(

@@ -385,7 +385,10 @@ def _stage(raw: Any, lines: Iterator[str], params: dict[str, Any]) -> None:
             if failed:
                 continue  # drain: the parser learns of the failure at its next chunk
             try:
-                raw.copy_expert(f"COPY etrace_chunk ({columns}) FROM STDIN", io.StringIO(text))
+                # One read of the whole chunk: each read takes the GIL back from the parser.
+                raw.copy_expert(
+                    f"COPY etrace_chunk ({columns}) FROM STDIN", io.StringIO(text), size=len(text)
+                )
                 raw.execute(FIREARMS_INSERT, params)
                 raw.execute(
                     MENTIONS_INSERT.format(table="etrace_chunk", where="s.trace_id IS NULL"), params

@@ -358,7 +358,7 @@ MENTIONS_INSERT = f"""
         AS m({", ".join(_PERSON_NAMES)}, role, id, present)
     WHERE {{where}} AND m.present
 """  # noqa: S608 - constant SQL fragments
-STAGE_CHUNK_LINES = 5_000  # the last chunk's writes follow the parse: keep it small
+STAGE_CHUNK_LINES = 10_000
 
 
 def _stage(raw: Any, lines: Iterator[str], params: dict[str, Any]) -> None:

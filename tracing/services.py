@@ -336,7 +336,7 @@ FIREARMS_INSERT = """
     SELECT firearm_new_id, %(agency)s, %(now)s, %(now)s,
         identity_key, serial_as_written, serial_normalised, obliterated, manufacturer,
         model, firearm_type, is_handgun, caliber, country, importer
-    FROM etrace_chunk WHERE gun_row = row_number
+    FROM {table} WHERE gun_row = row_number
 """
 _PERSON_NAMES = [name for name in PERSON_FIELDS if name != "present"]
 # Both mentions of a row from one pass over the staged rows ({table} AS s, {where}).
@@ -366,35 +366,35 @@ def _stage(raw: Any, lines: Iterator[str], params: dict[str, Any]) -> None:
 
     The parser (this thread, on one core) hands chunks of lines to a second
     thread that talks to PostgreSQL (the other core; the driver lets go of the
-    GIL while it waits): each chunk is copied into `etrace_chunk`, its new guns
-    and the mentions of its new traces go to their tables at once (neither
-    depends on any other row of the file), and the chunk joins the staged rows.
+    GIL while it waits): each chunk is copied into a table of its own that
+    inherits `etrace_stage` (so the statements on `etrace_stage` read every
+    chunk, and no row is copied twice), and its new guns and the mentions of its
+    new traces go to their tables at once (neither depends on any other row).
     What does depend on the whole file (dealers, traces and their indicators,
     purchases, traces seen with new facts) is written after. A bad row stops the
     lines; the transaction is then rolled back, so nothing written here remains.
     """
-    raw.execute(
-        "CREATE TEMPORARY TABLE etrace_chunk (LIKE etrace_stage INCLUDING DEFAULTS) ON COMMIT DROP"
-    )
     columns = ", ".join(STAGE_COLUMNS + STAGE_KNOWN_COLUMNS)
     chunks: queue.Queue[str | None] = queue.Queue(maxsize=2)
     failed: list[BaseException] = []
 
     def write_chunks() -> None:
+        number = 0
         while (text := chunks.get()) is not None:
             if failed:
                 continue  # drain: the parser learns of the failure at its next chunk
+            number += 1
+            table = f"etrace_stage_{number}"
             try:
+                raw.execute(
+                    f"CREATE TEMPORARY TABLE {table} () INHERITS (etrace_stage) ON COMMIT DROP"
+                )
                 # One read of the whole chunk: each read takes the GIL back from the parser.
                 raw.copy_expert(
-                    f"COPY etrace_chunk ({columns}) FROM STDIN", io.StringIO(text), size=len(text)
+                    f"COPY {table} ({columns}) FROM STDIN", io.StringIO(text), size=len(text)
                 )
-                raw.execute(FIREARMS_INSERT, params)
-                raw.execute(
-                    MENTIONS_INSERT.format(table="etrace_chunk", where="s.trace_id IS NULL"), params
-                )
-                raw.execute("INSERT INTO etrace_stage SELECT * FROM etrace_chunk")
-                raw.execute("TRUNCATE etrace_chunk")
+                raw.execute(FIREARMS_INSERT.format(table=table), params)
+                raw.execute(MENTIONS_INSERT.format(table=table, where="s.trace_id IS NULL"), params)
             except BaseException as exc:  # re-raised in the parser's thread
                 failed.append(exc)
 
@@ -416,7 +416,6 @@ def _stage(raw: Any, lines: Iterator[str], params: dict[str, Any]) -> None:
         writer.join()
     if failed:
         raise failed[0]
-    raw.execute("DROP TABLE etrace_chunk")
 
 
 def _write(
@@ -461,9 +460,7 @@ def _write(
         except DatabaseError:
             pass
         # ON COMMIT DROP does not fire inside an enclosing transaction (seed_demo, tests).
-        cursor.execute(
-            "DROP TABLE IF EXISTS etrace_stage, etrace_chunk, etrace_flags, etrace_dealers"
-        )
+        cursor.execute("DROP TABLE IF EXISTS etrace_stage, etrace_flags, etrace_dealers CASCADE")
         cursor.execute(_stage_ddl(cursor))
         raw = _raw_cursor(cursor)
         _stage(raw, lines, params)
@@ -638,7 +635,7 @@ def _write(
                 """,  # noqa: S608 - column is one of two constants
                 params,
             )
-        cursor.execute("DROP TABLE etrace_stage, etrace_flags, etrace_dealers")
+        cursor.execute("DROP TABLE etrace_stage, etrace_flags, etrace_dealers CASCADE")
         step(7)
     TraceChange.objects.bulk_create(
         TraceChange(

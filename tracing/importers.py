@@ -641,34 +641,3 @@ class EtraceParser:
             body = copy_text_line(fields)
         digest = hashlib.blake2b(body.encode(), digest_size=16).hexdigest()
         return f"{row}\t{digest}\t{body}", digest, (manufacturer, identity)
-
-
-class LineReader:
-    """A file-like `read()` over an iterator of lines, so COPY runs while the file is parsed."""
-
-    def __init__(self, lines: Iterator[str]) -> None:
-        self._lines = lines
-        self._buffer = ""
-        # The database driver would hide an exception raised inside read(): keep it here.
-        self.error: TableError | None = None
-
-    def read(self, size: int = -1) -> str:
-        size = size if size and size > 0 else 1 << 16
-        parts = [self._buffer]
-        length = len(self._buffer)
-        try:
-            for line in self._lines:
-                parts.append(line)
-                length += len(line)
-                if length >= size:
-                    break
-        except TableError as exc:
-            self.error = exc
-            self._buffer = ""
-            return ""
-        text = "".join(parts)
-        self._buffer = text[size:]
-        return text[:size]
-
-    def readline(self, size: int = -1) -> str:
-        return self.read(size)

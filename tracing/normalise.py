@@ -33,6 +33,8 @@ def caliber_key(text: str) -> str:
 
 def serial_key(text: str) -> str:
     """Case, spaces, dashes, dots and slashes never distinguish two serial numbers."""
+    if text.isalnum():  # most serials: nothing to remove (no noise character is alphanumeric)
+        return text.upper()
     return _SERIAL_NOISE.sub("", text.upper())
 
 

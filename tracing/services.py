@@ -3,11 +3,13 @@
 The e-Trace write path is set-based: the agency's stored trace numbers (with
 their row hashes) and guns are read once; the parser streams the file, turns
 each row into a COPY line and leaves out the rows whose trace is stored with
-the same hash (unchanged); PostgreSQL takes the lines into a temporary staging
-table while the rest of the file is still being parsed, each staged row drawing
-the ids its new trace, gun and mentions will have; then a handful of INSERT ...
-SELECT / UPDATE ... FROM statements write dealers, firearms, traces, person
-mentions and purchases without joining anything back by key. Per-row ORM saves
+the same hash (unchanged); PostgreSQL takes the lines, chunk by chunk, into a
+temporary staging table while the rest of the file is still being parsed, each
+staged row drawing the ids its new trace, gun and mentions will have, and
+writes each chunk's new guns and the mentions of its new traces at once (they
+depend on no other row: see `_stage`); then a handful of INSERT ... SELECT /
+UPDATE ... FROM statements write dealers, traces, purchases and whatever
+changed, without joining anything back by key. Per-row ORM saves
 would be two orders of magnitude slower on a 200,000-row file. The whole import
 is one transaction: a bad row anywhere rolls everything back, and every bad row
 is reported (the first MAX_REPORTED_ERRORS of them listed, all of them counted).
@@ -18,6 +20,8 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import io
+import queue
+import threading
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,7 +47,6 @@ from tracing.importers import (
     STAGE_KNOWN_TYPES,
     STAGE_TYPES,
     EtraceParser,
-    LineReader,
     profile_for,
 )
 from tracing.models import CaliberAlias, ManufacturerAlias, SerialRule, TraceChange
@@ -161,7 +164,7 @@ def trace_import(
 
     try:
         with transaction.atomic(), _collector_paused():
-            lines = LineReader(parser.lines(header, counted(chain([first], records))))
+            lines = parser.lines(header, counted(chain([first], records)))
             _write(agency, source_file, parser, lines, counts, step)
     except TableError as exc:
         raise ImportRefused(str(exc), {"errors": []}) from exc
@@ -323,11 +326,103 @@ MENTION_COLUMNS = (
 )
 
 
+# Guns new to the agency, once each (on the first row of the file that has them). No
+# ON CONFLICT: the agency's guns were read under its import lock, so a conflict would
+# be a bug, and it rolls everything back.
+FIREARMS_INSERT = """
+    INSERT INTO tracing_firearm (id, agency_id, created_at, updated_at, identity_key,
+        serial_as_written, serial_normalised, obliterated, manufacturer, model,
+        firearm_type, is_handgun, caliber, country, importer)
+    SELECT firearm_new_id, %(agency)s, %(now)s, %(now)s,
+        identity_key, serial_as_written, serial_normalised, obliterated, manufacturer,
+        model, firearm_type, is_handgun, caliber, country, importer
+    FROM {table} WHERE gun_row = row_number
+"""
+_PERSON_NAMES = [name for name in PERSON_FIELDS if name != "present"]
+# Both mentions of a row from one pass over the staged rows ({table} AS s, {where}).
+MENTIONS_INSERT = f"""
+    INSERT INTO tracing_personmention (id, agency_id, created_at, updated_at,
+        trace_id, role, {MENTION_COLUMNS}, source_file_id, source_row, row_hash)
+    SELECT m.id, %(agency)s, %(now)s, %(now)s,
+        coalesce(s.trace_id, s.new_trace_id), m.role,
+        {", ".join(f"m.{name}" for name in _PERSON_NAMES)},
+        %(source)s, s.row_number, s.row_hash
+    FROM {{table}} s
+    CROSS JOIN LATERAL (VALUES {
+    ", ".join(
+        f"({', '.join(f's.{role}_{name}' for name in _PERSON_NAMES)}, "
+        f"'{role}', s.{role}_id, s.{role}_present)"
+        for role in ("possessor", "purchaser")
+    )
+})
+        AS m({", ".join(_PERSON_NAMES)}, role, id, present)
+    WHERE {{where}} AND m.present
+"""  # noqa: S608 - constant SQL fragments
+STAGE_CHUNK_LINES = 10_000
+
+
+def _stage(raw: Any, lines: Iterator[str], params: dict[str, Any]) -> None:
+    """COPY the parsed lines into `etrace_stage`, writing what needs no other row meanwhile.
+
+    The parser (this thread, on one core) hands chunks of lines to a second
+    thread that talks to PostgreSQL (the other core; the driver lets go of the
+    GIL while it waits): each chunk is copied into a table of its own that
+    inherits `etrace_stage` (so the statements on `etrace_stage` read every
+    chunk, and no row is copied twice), and its new guns and the mentions of its
+    new traces go to their tables at once (neither depends on any other row).
+    What does depend on the whole file (dealers, traces and their indicators,
+    purchases, traces seen with new facts) is written after. A bad row stops the
+    lines; the transaction is then rolled back, so nothing written here remains.
+    """
+    columns = ", ".join(STAGE_COLUMNS + STAGE_KNOWN_COLUMNS)
+    chunks: queue.Queue[str | None] = queue.Queue(maxsize=2)
+    failed: list[BaseException] = []
+
+    def write_chunks() -> None:
+        number = 0
+        while (text := chunks.get()) is not None:
+            if failed:
+                continue  # drain: the parser learns of the failure at its next chunk
+            number += 1
+            table = f"etrace_stage_{number}"
+            try:
+                raw.execute(
+                    f"CREATE TEMPORARY TABLE {table} () INHERITS (etrace_stage) ON COMMIT DROP"
+                )
+                # One read of the whole chunk: each read takes the GIL back from the parser.
+                raw.copy_expert(
+                    f"COPY {table} ({columns}) FROM STDIN", io.StringIO(text), size=len(text)
+                )
+                raw.execute(FIREARMS_INSERT.format(table=table), params)
+                raw.execute(MENTIONS_INSERT.format(table=table, where="s.trace_id IS NULL"), params)
+            except BaseException as exc:  # re-raised in the parser's thread
+                failed.append(exc)
+
+    writer = threading.Thread(target=write_chunks, name="etrace-stage", daemon=True)
+    writer.start()
+    try:
+        batch: list[str] = []
+        for line in lines:
+            batch.append(line)
+            if len(batch) >= STAGE_CHUNK_LINES:
+                if failed:
+                    break
+                chunks.put("".join(batch))
+                batch = []
+        if batch and not failed:
+            chunks.put("".join(batch))
+    finally:
+        chunks.put(None)
+        writer.join()
+    if failed:
+        raise failed[0]
+
+
 def _write(
     agency: Agency,
     source_file: SourceFile,
     parser: EtraceParser,
-    lines: LineReader,
+    lines: Iterator[str],
     counts: ImportCounts,
     step: Any,
 ) -> None:
@@ -365,16 +460,10 @@ def _write(
         except DatabaseError:
             pass
         # ON COMMIT DROP does not fire inside an enclosing transaction (seed_demo, tests).
-        cursor.execute("DROP TABLE IF EXISTS etrace_stage, etrace_flags, etrace_dealers")
+        cursor.execute("DROP TABLE IF EXISTS etrace_stage, etrace_flags, etrace_dealers CASCADE")
         cursor.execute(_stage_ddl(cursor))
         raw = _raw_cursor(cursor)
-        # PostgreSQL takes the rows while Python is still parsing the rest of the file.
-        raw.copy_expert(
-            f"COPY etrace_stage ({', '.join(STAGE_COLUMNS + STAGE_KNOWN_COLUMNS)}) FROM STDIN",
-            lines,
-        )
-        if lines.error is not None:
-            raise lines.error
+        _stage(raw, lines, params)
         report = parser.report
         if report.errors:
             bad = len({error.row for error in report.errors})
@@ -432,20 +521,6 @@ def _write(
                 WHERE s.gun_row <> s.row_number AND g.row_number = s.gun_row
                 """
             )
-        # Guns new to the agency, once each. No ON CONFLICT: the agency's guns were read
-        # under its import lock, so a conflict would be a bug, and it rolls everything back.
-        cursor.execute(
-            """
-            INSERT INTO tracing_firearm (id, agency_id, created_at, updated_at, identity_key,
-                serial_as_written, serial_normalised, obliterated, manufacturer, model,
-                firearm_type, is_handgun, caliber, country, importer)
-            SELECT firearm_new_id, %(agency)s, %(now)s, %(now)s,
-                identity_key, serial_as_written, serial_normalised, obliterated, manufacturer,
-                model, firearm_type, is_handgun, caliber, country, importer
-            FROM etrace_stage WHERE gun_row = row_number
-            """,
-            params,
-        )
         step(3)
         changes = _trace_changes(cursor, agency_id) if report.known else {}
         params["changed"] = list(changes)
@@ -515,30 +590,12 @@ def _write(
         counts.updated = len(changes)
         counts.unchanged = counts.rows_read - counts.skipped - counts.created - counts.updated
         step(5)
-        # Both mentions of a row from one pass over the staged rows.
-        person_names = [name for name in PERSON_FIELDS if name != "present"]
-        mention_values = ", ".join(
-            f"({role_columns}, '{role}', s.{role}_id, s.{role}_present)"
-            for role, role_columns in (
-                (role, ", ".join(f"s.{role}_{name}" for name in person_names))
-                for role in ("possessor", "purchaser")
+        if changes:
+            # The mentions of new traces were written while the file was parsed.
+            cursor.execute(
+                MENTIONS_INSERT.format(table="etrace_stage", where="s.trace_id = ANY(%(changed)s)"),
+                params,
             )
-        )
-        cursor.execute(
-            f"""
-            INSERT INTO tracing_personmention (id, agency_id, created_at, updated_at,
-                trace_id, role, {MENTION_COLUMNS}, source_file_id, source_row, row_hash)
-            SELECT m.id, %(agency)s, %(now)s, %(now)s,
-                coalesce(s.trace_id, s.new_trace_id), m.role,
-                {", ".join(f"m.{name}" for name in person_names)},
-                %(source)s, s.row_number, s.row_hash
-            FROM etrace_stage s
-            CROSS JOIN LATERAL (VALUES {mention_values})
-                AS m({", ".join(person_names)}, role, id, present)
-            WHERE {to_write} AND m.present
-            """,  # noqa: S608 - constant SQL fragments
-            params,
-        )
         step(6)
         cursor.execute(
             f"""
@@ -578,7 +635,7 @@ def _write(
                 """,  # noqa: S608 - column is one of two constants
                 params,
             )
-        cursor.execute("DROP TABLE etrace_stage, etrace_flags, etrace_dealers")
+        cursor.execute("DROP TABLE etrace_stage, etrace_flags, etrace_dealers CASCADE")
         step(7)
     TraceChange.objects.bulk_create(
         TraceChange(

@@ -51,17 +51,18 @@ def _seed() -> tuple[float, dict[str, float], Any]:
     """Every demo step at the scale, in one transaction like seed_demo; seconds per step."""
     from django.db import transaction
 
-    from portal.demo import SCALES, DemoContext, demo_steps
+    from portal.demo import SCALES, DemoContext, demo_steps_run
 
     ctx = DemoContext(scale=SCALES[SCALE], seed=7, rng=random.Random(7))
     steps: dict[str, float] = {}
+
+    def on_step(name: str, seconds: float) -> None:
+        steps[name] = seconds
+        print(f"seed step {name}: {seconds:.1f} s", flush=True)
+
     started = time.perf_counter()
     with transaction.atomic():
-        for module in demo_steps():
-            step_started = time.perf_counter()
-            module.seed(ctx)
-            steps[module.__name__] = time.perf_counter() - step_started
-            print(f"seed step {module.__name__}: {steps[module.__name__]:.1f} s", flush=True)
+        demo_steps_run(ctx, on_step)
     with tempfile.TemporaryDirectory() as folder:
         step_started = time.perf_counter()
         truth = json.dumps({"scale": SCALE, "seed": 7, **ctx.truth}, indent=1)
@@ -162,7 +163,9 @@ def run() -> list[Measure]:
         ]
     with bench_database():
         seconds, steps, ctx = _seed()
-        detail = ", ".join(f"{name.split('.')[0]} {took:.0f} s" for name, took in steps.items())
+        detail = ", ".join(
+            f"{name.removesuffix('.demo')} {took:.0f} s" for name, took in steps.items()
+        )
         print(f"seed {SCALE}: {seconds:.1f} s ({detail})", flush=True)
         seed = Measure(
             name=f"seed_demo --scale {SCALE} (every app, one transaction)",

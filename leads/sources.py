@@ -38,7 +38,7 @@ from leads.models import (
     MentionBlockingKey,
 )
 from leads.resolution.blocking import partition_hashes
-from portal.bulk import copy_integers, copy_rows, reserve_ids
+from portal.bulk import analyze, copy_integers, copy_rows, reserve_ids
 from portal.incidents.models import AlertIncidentLink, Incident, IncidentPerson, ShotSpotterAlert
 from tracing.choices import MentionRole
 from tracing.models import Dealer, Firearm, PersonMention, Purchase, Trace
@@ -46,6 +46,8 @@ from tracing.models import Dealer, Firearm, PersonMention, Purchase, Trace
 # Above this many new mentions of a kind, one full run of the kind is cheaper than
 # resolving each mention on its own (about 80 ms each against a million).
 FULL_RUN_ABOVE = 2000
+# Planner statistics are refreshed within the sync once a write added more rows than this.
+ANALYZE_ABOVE = 10_000
 BALLISTIC_MATCH_DECISIONS = (Decision.POTENTIAL_LEAD, Decision.CONFIRMED)
 PLACE_ROLE = "recovery place"
 _SERIAL_IN_TEXT = re.compile(r"(?:S/?N|SERIAL(?:\s+NO\.?|\s+NUMBER)?)[\s:#]*([A-Z0-9-]{3,})", re.I)
@@ -635,6 +637,10 @@ def _source_edges_add(agency_id: int) -> int:
         for statement in _SOURCE_EDGES:
             cursor.execute(_EDGE_INSERT + statement, params)
             added += cursor.rowcount
+            if cursor.rowcount > ANALYZE_ABOVE:
+                # The next statements' NOT EXISTS reads the edges: with the statistics of
+                # before, the planner would expect a handful and loop over them per row.
+                analyze(Edge)
     return added
 
 
@@ -838,7 +844,11 @@ def _mentions_add(agency_id: int) -> dict[str, list[int]]:
         (EntityKind.FIREARM, _evidence),
         (EntityKind.PLACE, _places),
     ):
-        added.setdefault(kind, []).extend(step(agency_id))
+        ids = step(agency_id)
+        added.setdefault(kind, []).extend(ids)
+        if len(ids) > ANALYZE_ABOVE:
+            # The next steps and the edges join the mentions (autovacuum waits for the commit).
+            analyze(EntityMention, Entity)
     return added
 
 

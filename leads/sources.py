@@ -619,8 +619,15 @@ _EDGE_MODELS: list[type[models.Model]] = [
 ]
 
 
-def _source_edges_add(agency_id: int) -> int:
-    """The edges the agency's source records evidence that are not drawn yet; their count."""
+def _source_edges_add(agency_id: int, *, bulk: bool = False) -> int:
+    """The edges the agency's source records evidence that are not drawn yet; their count.
+
+    `bulk` (many new records): the statements are planned without nested loops. Each
+    statement's NOT EXISTS reads the edge table it is filling; when that table is
+    empty (an agency's first sync) the planner would rescan it for every source row,
+    and every rescan reads the pages the statement has written so far: quadratic (a
+    state-scale first sync never finished). A hash anti-join reads it once.
+    """
     params: dict[str, Any] = {
         model._meta.model_name or "": _content_type(model).pk for model in _EDGE_MODELS
     }
@@ -634,6 +641,10 @@ def _source_edges_add(agency_id: int) -> int:
     )
     added = 0
     with connection.cursor() as cursor:
+        if bulk:
+            cursor.execute("SELECT current_setting('enable_nestloop')")
+            (nestloop,) = cursor.fetchone()
+            cursor.execute("SELECT set_config('enable_nestloop', 'off', true)")
         for statement in _SOURCE_EDGES:
             cursor.execute(_EDGE_INSERT + statement, params)
             added += cursor.rowcount
@@ -641,6 +652,8 @@ def _source_edges_add(agency_id: int) -> int:
                 # The next statements' NOT EXISTS reads the edges: with the statistics of
                 # before, the planner would expect a handful and loop over them per row.
                 analyze(Edge)
+        if bulk:
+            cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [nestloop])
     return added
 
 
@@ -893,7 +906,9 @@ def sources_sync_all(agency_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     for agency_id in agency_ids:
         removed = _orphans_remove(agency_id)
         added = _mentions_add(agency_id)
-        edges = _source_edges_add(agency_id)
+        edges = _source_edges_add(
+            agency_id, bulk=sum(len(ids) for ids in added.values()) > ANALYZE_ABOVE
+        )
         ballistic = Edge.objects.bulk_create(_ballistic_edges(agency_id), batch_size=5000)
         for kind, ids in added.items():
             new_mentions.setdefault(kind, []).extend(ids)

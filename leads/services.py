@@ -505,22 +505,42 @@ def _pair_judgements(kind: str) -> list[PairJudgement]:
 def persons_resolve_all() -> dict[str, int]:
     """Re-resolve every person mention with a freshly trained model."""
     mentions = EntityMention.objects.filter(kind=EntityKind.PERSON).order_by("pk")
-    rows = list(mentions.values_list("pk", "key", "fields", "content_type__model"))
-    if not rows:
+    # Streamed into the frame's columns: a state holds millions of person mentions, and
+    # a list of their parsed `fields` dictionaries would take several GB beside the frame.
+    pks: list[int] = []
+    keys: list[str] = []
+    agency_ids: list[int] = []
+    columns: dict[str, list[Any]] = {name: [] for name in RECORD_COLUMNS}
+    for pk, key, fields, source, agency_id in mentions.values_list(
+        "pk", "key", "fields", "content_type__model", "agency_id"
+    ).iterator(chunk_size=20_000):
+        pks.append(pk)
+        keys.append(key)
+        agency_ids.append(agency_id)
+        for name, values in columns.items():
+            values.append(fields.get(name, np.nan))
+        columns["key"][-1] = key
+        columns["source"][-1] = source
+    if not pks:
         return {"mentions": 0, "entities": 0, "review": 0}
+    frame = pd.DataFrame(columns)
+    del columns
     # One model for every agency, but pairs only within an agency.
-    agencies = np.fromiter(mentions.values_list("agency_id", flat=True), dtype=np.int64)
+    agencies = np.array(agency_ids, dtype=np.int64)
+    del agency_ids
     result = resolve_persons(
-        _person_frame(rows),
+        frame,
         judgements=_pair_judgements(EntityKind.PERSON),
         partitions=agencies,
     )
+    del frame
     ResolutionModel.objects.create(
         parameters=result.model.to_dict(),
-        mentions=len(rows),
+        mentions=len(pks),
         candidate_pairs=result.candidate_pairs,
     )
-    pk_of = {key: pk for pk, key, _fields, _source in rows}
+    pk_of = dict(zip(keys, pks, strict=True))
+    del keys
     MatchCandidate.objects.filter(left__kind=EntityKind.PERSON).delete()
     MatchCandidate.objects.bulk_create(
         (
@@ -541,13 +561,13 @@ def persons_resolve_all() -> dict[str, int]:
         ),
         batch_size=2000,
     )
-    changed = _assign(EntityKind.PERSON, [pk for pk, *_ in rows], result.labels)
+    changed = _assign(EntityKind.PERSON, pks, result.labels)
     from leads.sources import same_person_edges_refresh
 
     for agency_id in sorted(set(agencies.tolist())):
         same_person_edges_refresh(agency_id)
     return {
-        "mentions": len(rows),
+        "mentions": len(pks),
         "entities": len(set(result.labels)),
         "review": len(result.review),
         "changed": changed,

@@ -50,6 +50,7 @@ def _commit() -> str:
 def run_one(name: str) -> list[dict[str, Any]]:
     """Each benchmark runs in a fresh process so its peak memory is its own."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.base", "PYTHONUNBUFFERED": "1"}
+    commit = _commit()  # the code under test: what is checked out when it starts
     started = time.perf_counter()
     # Streamed, not captured: a long benchmark shows its progress as it goes.
     measures: list[dict[str, Any]] = []
@@ -68,8 +69,15 @@ def run_one(name: str) -> list[dict[str, Any]]:
                 print(line, end="", flush=True)
     seconds = time.perf_counter() - started
     if process.returncode != 0:
+        # A negative code is the signal that ended it (-9: killed, e.g. out of memory).
         measures.append(
-            {"name": name, "value": "FAILED", "target": "", "reference": "", "passed": False}
+            {
+                "name": name,
+                "value": f"FAILED (exit code {process.returncode})",
+                "target": "",
+                "reference": "",
+                "passed": False,
+            }
         )
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{name}.json").write_text(
@@ -77,7 +85,7 @@ def run_one(name: str) -> list[dict[str, Any]]:
             {
                 "name": name,
                 "finished": f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
-                "commit": _commit(),
+                "commit": commit,
                 "seconds": round(seconds),
                 "measures": measures,
             },

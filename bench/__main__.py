@@ -28,23 +28,16 @@ def discover() -> list[str]:
     return sorted(path.stem for path in HERE.glob("bench_*.py"))
 
 
-def _commit() -> str:
+def _git(*args: str) -> str:
     found = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],
-        cwd=HERE.parent,
-        capture_output=True,
-        text=True,
-        check=False,
+        ["git", *args], cwd=HERE.parent, capture_output=True, text=True, check=False
     )
-    dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"],
-        cwd=HERE.parent,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    commit = found.stdout.strip() or "unknown"
-    return f"{commit}+changes" if dirty.stdout.strip() else commit
+    return found.stdout.strip()
+
+
+def _commit() -> str:
+    commit = _git("rev-parse", "--short", "HEAD") or "unknown"
+    return f"{commit}+changes" if _git("status", "--porcelain", "--untracked-files=no") else commit
 
 
 def run_one(name: str) -> list[dict[str, Any]]:

@@ -1,5 +1,5 @@
-"""Fixtures shared by every test: agencies, the owner/teammate/outsider trio, lab and
-supervisor users, a real worker."""
+"""Fixtures shared by every test: agencies, the owner/teammate/outsider trio, analyst,
+lab and supervisor users, a real worker."""
 
 from __future__ import annotations
 
@@ -80,6 +80,17 @@ def owner_client(client: Client, owner: Any) -> Client:
 @pytest.fixture
 def outsider_client(outsider: Any) -> Client:
     return login(Client(), outsider)
+
+
+@pytest.fixture
+def analyst(agency_a: Any) -> Any:
+    """An analyst of agency A."""
+    return UserFactory(username="analyst", agency=agency_a, role="analyst")
+
+
+@pytest.fixture
+def analyst_client(analyst: Any) -> Client:
+    return login(Client(), analyst)
 
 
 @pytest.fixture

@@ -3,13 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-import pytest
-from django.test import Client
-
-from tests.conftest import login
-from tests.factories import UserFactory
 
 
 def _shared_data() -> Path:
@@ -22,13 +15,3 @@ def _shared_data() -> Path:
 
 
 SHARED = _shared_data()
-
-
-@pytest.fixture
-def analyst(agency_a: Any) -> Any:
-    return UserFactory(username="analyst", agency=agency_a, role="analyst")
-
-
-@pytest.fixture
-def analyst_client(analyst: Any) -> Client:
-    return login(Client(), analyst)

@@ -142,11 +142,6 @@ def review_pair(agency: Any, number: int = 0) -> MatchCandidate:
     )
 
 
-@pytest.fixture
-def analyst_client(agency_a: Any) -> Client:
-    return login(Client(), UserFactory(username="analyst", agency=agency_a, role="analyst"))
-
-
 def test_review_queue_same_then_undo_through_the_pages(
     analyst_client: Client, agency_a: Any
 ) -> None:

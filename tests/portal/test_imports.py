@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 
 from portal.choices import JobStatus
 from portal.imports import Importer, import_dir, register_importer
 from portal.jobs import JobFailed, Progress
 from portal.models import Job, SourceFile
 from portal.tabular import read_table
-from tests.conftest import login
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -44,13 +41,6 @@ def _count_rows(job: Job, progress: Progress) -> dict[str, object]:
 register_importer(
     Importer(kind="test-rows", label="Test rows", roles=("analyst",), handler=_count_rows)
 )
-
-
-@pytest.fixture
-def analyst_client(agency_a):
-    client = Client()
-    login(client, UserFactory(agency=agency_a, role="analyst"))
-    return client
 
 
 def test_upload_stores_the_file_and_runs_the_import(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from itertools import groupby
 from typing import Any
 
 import numpy as np
@@ -162,46 +163,31 @@ def mentions_bulk_add(
 ) -> list[EntityMention]:
     """Add many mentions (source record, role, fields) of one agency at once, without
     resolving them: the caller enqueues their resolution (`mentions_resolve_enqueue`)
-    or runs a full resolution (`manage.py resolve`)."""
+    or runs a full resolution (`manage.py resolve`). Written by the graph sync's own
+    COPY writer (`leads.sources.mentions_copy`), one run of records of a model at a time."""
+    from leads.sources import mentions_copy
+
     agency_id = agency if isinstance(agency, int) else agency.pk
-    entities = Entity.objects.bulk_create(
-        [
-            Entity(agency_id=agency_id, kind=kind, label=_label(kind, fields))
-            for _record, _role, fields in items
-        ],
-        batch_size=2000,
-    )
-    mentions = []
-    for index, (entity, (record, role, fields)) in enumerate(zip(entities, items, strict=True)):
-        content_type = ContentType.objects.get_for_model(record)
-        mentions.append(
-            EntityMention(
-                agency_id=agency_id,
-                entity=entity,
-                kind=kind,
-                content_type=content_type,
-                object_id=record.pk,
-                role=role,
-                key=f"{content_type.app_label}.{content_type.model}:{record.pk}:{role}",
-                fields=fields,
-                source=source or content_type.model,
-                reference=references[index] if references is not None else str(record.pk),
-            )
+    ids: list[int] = []
+    for model, run in groupby(enumerate(items), key=lambda item: type(item[1][0])):
+        numbered = list(run)
+        ids += mentions_copy(
+            agency_id=agency_id,
+            kind=kind,
+            model=model,
+            items=[
+                (
+                    record.pk,
+                    role,
+                    fields,
+                    references[index] if references is not None else str(record.pk),
+                )
+                for index, (record, role, fields) in numbered
+            ],
+            source=source or ContentType.objects.get_for_model(model).model,
         )
-    mentions = EntityMention.objects.bulk_create(mentions, batch_size=2000)
-    rows = [
-        _scoped(agency_id, keys)
-        for keys in blocking_keys(kind, [fields for _r, _role, fields in items])
-    ]
-    MentionBlockingKey.objects.bulk_create(
-        (
-            MentionBlockingKey(mention=mention, rule=rule, key_hash=value)
-            for mention, keys in zip(mentions, rows, strict=True)
-            for rule, value in keys
-        ),
-        batch_size=5000,
-    )
-    return mentions
+    found = EntityMention.objects.in_bulk(ids)
+    return [found[pk] for pk in ids]
 
 
 def _enqueue_resolution(mention_id: int) -> None:

@@ -120,9 +120,8 @@ def mentions_copy(
     """Mentions (record id, role, fields, reference) of one kind, each its own entity,
     with their blocking keys, written through COPY; returns the mentions' ids.
 
-    Writes what `services.mentions_bulk_add` writes (tests/leads/test_sources.py
-    compares the two), with ids reserved from the tables' sequences instead of
-    one INSERT per batch of model instances.
+    The one writer of new mentions in bulk (`services.mentions_bulk_add` calls it);
+    ids are reserved from the tables' sequences, so nothing is read back.
     """
     if not items:
         return []

@@ -7,9 +7,8 @@ query per hop: see leads.selectors), and only the neighbourhood is ever read.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from itertools import islice
 
 import networkx as nx
 
@@ -86,53 +85,3 @@ def ego_network(
         hidden[node] = max(full - graph.degree[node], 0)
     truncated = truncated or any(hidden.values())
     return EgoNetwork(graph=graph, hops=hop_of, hidden=hidden, truncated=truncated)
-
-
-def shortest_paths(
-    graph: nx.Graph, source: Node, target: Node, *, limit: int = 10
-) -> list[list[Node]]:
-    """Up to `limit` shortest paths between two entities ([] when unconnected)."""
-    try:
-        return list(islice(nx.all_shortest_paths(graph, source, target), limit))
-    except (nx.NetworkXNoPath, nx.NodeNotFound):
-        return []
-
-
-def components(graph: nx.Graph) -> list[set[Node]]:
-    """Connected components, largest first (ties by smallest member, for stable output)."""
-    found = [set(part) for part in nx.connected_components(graph)]
-    return sorted(found, key=lambda part: (-len(part), min(str(node) for node in part)))
-
-
-def centrality_ranking(
-    graph: nx.Graph,
-    *,
-    kinds: Iterable[str] | None = None,
-    measure: str = "betweenness",
-    top: int = 20,
-) -> list[tuple[Node, float]]:
-    """Nodes (of the given `kind` attributes) ranked by a centrality measure."""
-    if measure == "degree":
-        values = nx.degree_centrality(graph)
-    elif measure == "betweenness":
-        values = nx.betweenness_centrality(graph)
-    elif measure == "pagerank":
-        values = nx.pagerank(graph)
-    elif measure == "eigenvector":
-        values = nx.eigenvector_centrality_numpy(graph)
-    else:
-        raise ValueError(f"unknown centrality measure {measure!r}")
-    wanted = set(kinds) if kinds is not None else None
-    ranked = [
-        (node, float(score))
-        for node, score in values.items()
-        if wanted is None or graph.nodes[node].get("kind") in wanted
-    ]
-    ranked.sort(key=lambda item: (-item[1], str(item[0])))
-    return ranked[:top]
-
-
-def communities(graph: nx.Graph, *, seed: int = 0, resolution: float = 1.0) -> list[set[Node]]:
-    """Louvain communities, largest first."""
-    found = nx.community.louvain_communities(graph, seed=seed, resolution=resolution)
-    return sorted((set(part) for part in found), key=lambda part: (-len(part), min(map(str, part))))

@@ -134,7 +134,7 @@ def _pagerank(count: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
 
 def _communities(graph: igraph.Graph, nodes: np.ndarray, *, seed: int) -> np.ndarray:
     """Louvain communities numbered from 1, largest first (ties by smallest member, as
-    text, like leads.graph.communities)."""
+    text)."""
     previous = random.getstate()
     random.seed(seed)  # igraph draws from Python's random module
     try:

@@ -4,14 +4,7 @@ from __future__ import annotations
 
 import networkx as nx
 
-from leads.graph import (
-    centrality_ranking,
-    communities,
-    components,
-    ego_network,
-    neighbours_in,
-    shortest_paths,
-)
+from leads.graph import ego_network, neighbours_in
 
 
 def star_with_tail() -> nx.Graph:
@@ -57,39 +50,3 @@ def test_ego_network_uses_stored_degrees() -> None:
     ego = ego_network("P1", neighbours_in(graph), hops=1, degree=lambda node: graph.degree[node])
     assert set(ego.graph.nodes) == {"P1", "G1"}
     assert ego.hidden["G1"] == 2
-
-
-def test_shortest_paths() -> None:
-    graph = star_with_tail()
-    assert shortest_paths(graph, "P1", "D1") == [["P1", "G1", "P3", "P4", "D1"]]
-    graph.add_edge("P2", "P4")
-    assert sorted(shortest_paths(graph, "P1", "P4")) == [
-        ["P1", "G1", "P2", "P4"],
-        ["P1", "G1", "P3", "P4"],
-    ]
-    graph.add_node("X")
-    assert shortest_paths(graph, "P1", "X") == []
-    assert shortest_paths(graph, "P1", "missing") == []
-
-
-def test_components_largest_first() -> None:
-    graph = star_with_tail()
-    graph.add_edge("A", "B")
-    graph.add_node("C")
-    assert components(graph) == [{"G1", "P1", "P2", "P3", "P4", "D1"}, {"A", "B"}, {"C"}]
-
-
-def test_centrality_ranks_the_broker_first_among_persons() -> None:
-    graph = star_with_tail()
-    ranked = centrality_ranking(graph, kinds={"person"}, measure="betweenness")
-    assert [node for node, _ in ranked[:2]] == ["P3", "P4"]
-    assert all(graph.nodes[node]["kind"] == "person" for node, _ in ranked)
-    by_degree = centrality_ranking(graph, measure="degree", top=1)
-    assert by_degree[0][0] == "G1"
-
-
-def test_communities_split_two_cliques_joined_by_one_edge() -> None:
-    graph = nx.complete_graph(5)
-    graph.add_edges_from(nx.complete_graph(range(5, 10)).edges)
-    graph.add_edge(4, 5)
-    assert communities(graph) == [{0, 1, 2, 3, 4}, {5, 6, 7, 8, 9}]

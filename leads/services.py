@@ -497,6 +497,8 @@ def persons_resolve_all() -> dict[str, int]:
     keys: list[str] = []
     agency_ids: list[int] = []
     columns: dict[str, list[Any]] = {name: [] for name in RECORD_COLUMNS}
+    # Names, streets and cities repeat: each distinct value is held once, not per mention.
+    distinct: dict[Any, Any] = {}
     for pk, key, fields, source, agency_id in mentions.values_list(
         "pk", "key", "fields", "content_type__model", "agency_id"
     ).iterator(chunk_size=20_000):
@@ -504,7 +506,8 @@ def persons_resolve_all() -> dict[str, int]:
         keys.append(key)
         agency_ids.append(agency_id)
         for name, values in columns.items():
-            values.append(fields.get(name, np.nan))
+            value = fields.get(name, np.nan)
+            values.append(distinct.setdefault(value, value))
         columns["key"][-1] = key
         columns["source"][-1] = source
     if not pks:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -48,6 +49,8 @@ from tracing.models import Dealer, Firearm, PersonMention, Purchase, Trace
 FULL_RUN_ABOVE = 2000
 # Planner statistics are refreshed within the sync once a write added more rows than this.
 ANALYZE_ABOVE = 10_000
+# Mentions prepared and written at once by a bulk sync (memory stays flat).
+MENTION_BATCH = 100_000
 BALLISTIC_MATCH_DECISIONS = (Decision.POTENTIAL_LEAD, Decision.CONFIRMED)
 PLACE_ROLE = "recovery place"
 _SERIAL_IN_TEXT = re.compile(r"(?:S/?N|SERIAL(?:\s+NO\.?|\s+NUMBER)?)[\s:#]*([A-Z0-9-]{3,})", re.I)
@@ -96,17 +99,18 @@ def _mentions_from(
     """One mention for each record of `pending` (records with no mention yet), in bulk;
     returns the new mentions' ids.
 
-    Only `columns` are read (values(), no model instances): a state-scale sync
-    reads millions of rows.
+    Only `columns` are read (values(), no model instances), and written a batch at a
+    time: a state-scale sync reads millions of rows.
     """
-    rows = pending.values("pk", *columns).order_by("pk")
-    return mentions_copy(
-        agency_id=agency_id,
-        kind=kind,
-        model=pending.model,
-        items=[(row["pk"], *mention(row), reference(row)) for row in rows.iterator(10_000)],
-        source=source,
-    )
+    rows = pending.values("pk", *columns).order_by("pk").iterator(10_000)
+    ids: list[int] = []
+    while batch := [
+        (row["pk"], *mention(row), reference(row)) for row in islice(rows, MENTION_BATCH)
+    ]:
+        ids += mentions_copy(
+            agency_id=agency_id, kind=kind, model=pending.model, items=batch, source=source
+        )
+    return ids
 
 
 def mentions_copy(

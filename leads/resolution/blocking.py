@@ -8,6 +8,7 @@ time and the other rules still meet the true pairs inside them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -98,10 +99,11 @@ def partition_hashes(hashes: np.ndarray | list[int], partition: int) -> np.ndarr
 
 
 def _rule_codes(work: pd.DataFrame, rule: BlockingRule, cache: dict[str, np.ndarray]) -> np.ndarray:
-    """An integer key per record for the rule (-1 where a part is unknown).
+    """A dense integer key per record for the rule (-1 where a part is unknown).
 
     Each column is factorised once; a rule's key combines its columns' codes
-    arithmetically, which is much cheaper than building key strings.
+    arithmetically (re-factorised after each column, so it never overflows),
+    which is much cheaper than building key strings.
     """
     combined = np.zeros(len(work), dtype=np.int64)
     known = np.ones(len(work), dtype=bool)
@@ -116,8 +118,88 @@ def _rule_codes(work: pd.DataFrame, rule: BlockingRule, cache: dict[str, np.ndar
             cache[column] = codes
         codes = cache[column]
         known &= codes >= 0
-        combined = combined * (int(codes.max(initial=0)) + 2) + codes + 1
+        combined = pd.factorize(combined * (int(codes.max(initial=0)) + 2) + codes + 1)[0]
     return np.where(known, combined, -1)
+
+
+class CandidatePairs:
+    """Pairs (i, j), i < j, of row positions sharing a key under any rule, a chunk at a time.
+
+    Each pair comes once, from the first rule that pairs it: a later rule drops the
+    pairs an earlier rule's blocks already hold. No set of all pairs is ever built,
+    so memory stays flat however many pairs a state's run has (hundreds of millions);
+    what is kept is one block number per record and rule.
+
+    With `link_only`, only pairs whose `source` differs are kept. With `partitions`
+    (one integer per record, e.g. its agency), every rule's key includes the
+    partition: records of different partitions are never paired, and a block's size
+    is counted within its partition.
+    """
+
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        rules: tuple[BlockingRule, ...] = DEFAULT_RULES,
+        *,
+        link_only: bool = False,
+        max_block_size: int = 400,
+        partitions: np.ndarray | None = None,
+    ) -> None:
+        work = pd.concat([frame, derived_columns(frame)], axis=1)
+        if partitions is not None:
+            work["partition"] = np.asarray(partitions).astype(str)
+            rules = tuple(BlockingRule(rule.name, ("partition", *rule.columns)) for rule in rules)
+        self.sources = pd.factorize(work["source"])[0] if link_only else None
+        self.size = len(work)
+        cache: dict[str, np.ndarray] = {}
+        # Per rule, each record's block (-1: no key, or a block too small or too big).
+        self.blocks: list[np.ndarray] = []
+        for rule in rules:
+            keys = _rule_codes(work, rule, cache)
+            sizes = np.bincount(keys[keys >= 0], minlength=1)
+            size_of = np.where(keys >= 0, sizes[np.maximum(keys, 0)], 0)
+            kept = (size_of >= 2) & (size_of <= max_block_size)
+            self.blocks.append(np.where(kept, keys, -1).astype(np.int32))
+
+    def paired(self, left: np.ndarray, right: np.ndarray, rules: int | None = None) -> np.ndarray:
+        """Whether each pair shares a block under one of the first `rules` rules (all)."""
+        found = np.zeros(len(left), dtype=bool)
+        for blocks in self.blocks[:rules]:
+            block = blocks[left]
+            found |= (block >= 0) & (block == blocks[right])
+        return found
+
+    def chunks(self, size: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """The pairs as (left, right) arrays of about `size` pairs each (left < right)."""
+        for index, blocks in enumerate(self.blocks):
+            members = np.flatnonzero(blocks >= 0)
+            if len(members) < 2:
+                continue
+            order = members[np.argsort(blocks[members], kind="stable")]
+            block = blocks[order]
+            starts = np.flatnonzero(np.r_[True, block[1:] != block[:-1]])
+            lengths = np.diff(np.r_[starts, len(order)])
+            # A member is paired with every later member of its block.
+            ends = np.repeat(starts + lengths, lengths)
+            counts = ends - np.arange(len(order)) - 1
+            cumulative = np.cumsum(counts)
+            cuts = np.searchsorted(cumulative, np.arange(size, int(cumulative[-1]), size))
+            for low, high in zip(np.r_[0, cuts], np.r_[cuts, len(order)], strict=True):
+                pair_counts = counts[low:high]
+                total = int(pair_counts.sum())
+                if not total:
+                    continue
+                first = np.repeat(np.arange(low, high), pair_counts)
+                offsets = np.arange(total) - np.repeat(
+                    np.cumsum(pair_counts) - pair_counts, pair_counts
+                )
+                a, b = order[first], order[first + 1 + offsets]
+                left, right = np.minimum(a, b), np.maximum(a, b)
+                wanted = ~self.paired(left, right, index)
+                if self.sources is not None:
+                    wanted &= self.sources[left] != self.sources[right]
+                if wanted.any():
+                    yield left[wanted].astype(np.int64), right[wanted].astype(np.int64)
 
 
 def candidate_pairs(
@@ -128,41 +210,14 @@ def candidate_pairs(
     max_block_size: int = 400,
     partitions: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (i, j), i < j, of row positions sharing a key under any rule (deduplicated).
-
-    With `link_only`, only pairs whose `source` differs are kept. With
-    `partitions` (one integer per record, e.g. its agency), every rule's key
-    includes the partition: records of different partitions are never paired,
-    and a block's size is counted within its partition.
-    """
-    work = pd.concat([frame, derived_columns(frame)], axis=1)
-    if partitions is not None:
-        work["partition"] = np.asarray(partitions).astype(str)
-        rules = tuple(BlockingRule(rule.name, ("partition", *rule.columns)) for rule in rules)
-    sources = pd.factorize(work["source"])[0]
-    count = len(work)
-    cache: dict[str, np.ndarray] = {}
-    codes: list[np.ndarray] = []
-    for rule in rules:
-        keys = _rule_codes(work, rule, cache)
-        positions = np.flatnonzero(keys >= 0)
-        if len(positions) < 2:
-            continue
-        block = pd.factorize(keys[positions])[0]
-        sizes = np.bincount(block)
-        keep = (sizes[block] >= 2) & (sizes[block] <= max_block_size)
-        members = pd.DataFrame({"block": block[keep], "row": positions[keep]})
-        joined = members.merge(members, on="block", suffixes=("_a", "_b"))
-        left = joined["row_a"].to_numpy()
-        right = joined["row_b"].to_numpy()
-        wanted = left < right
-        if link_only:
-            wanted &= sources[left] != sources[right]
-        codes.append(left[wanted].astype(np.int64) * count + right[wanted])
-    if not codes:
+    """Every candidate pair at once (see CandidatePairs), for runs small enough to hold them."""
+    pairs = CandidatePairs(
+        frame, rules, link_only=link_only, max_block_size=max_block_size, partitions=partitions
+    )
+    chunks = list(pairs.chunks(10_000_000))
+    if not chunks:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    unique = pd.unique(np.concatenate(codes))
-    return unique // count, unique % count
+    return np.concatenate([c[0] for c in chunks]), np.concatenate([c[1] for c in chunks])
 
 
 def blocking_key_hashes(

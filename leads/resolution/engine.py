@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from leads.resolution.blocking import DEFAULT_RULES, BlockingRule, candidate_pairs
+from leads.resolution.blocking import DEFAULT_RULES, BlockingRule, CandidatePairs
 from leads.resolution.clustering import cluster
 from leads.resolution.comparison import Columns, columns_of, compare
 from leads.resolution.model import FieldReason, MatchModel, probability, train
@@ -118,6 +118,56 @@ def random_pair_levels(
     return compare(columns, columns, left[keep], right[keep])
 
 
+# splitmix64's finaliser: a pair's pseudo-random rank for sampling, the same in every run.
+_MIX = (np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
+
+
+def _pair_ranks(left: np.ndarray, right: np.ndarray, size: int, seed: int) -> np.ndarray:
+    value = (left * size + right).view(np.uint64) + np.uint64(seed)
+    with np.errstate(over="ignore"):
+        value = (value ^ (value >> np.uint64(30))) * _MIX[0]
+        value = (value ^ (value >> np.uint64(27))) * _MIX[1]
+    return value ^ (value >> np.uint64(31))
+
+
+def _pair_sample(
+    chunks: Iterable[tuple[np.ndarray, np.ndarray]], count: int, size: int, seed: int
+) -> tuple[int, np.ndarray, np.ndarray]:
+    """How many pairs the chunks hold, and a uniform sample of `count` of them (all of
+    them when there are fewer): the pairs of smallest rank, kept as the chunks pass."""
+    total = 0
+    held: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    held_count = 0
+
+    def smallest() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        ranks, left, right = (np.concatenate(part) for part in zip(*held, strict=True))
+        if len(ranks) > count:
+            keep = np.argpartition(ranks, count - 1)[:count]
+            ranks, left, right = ranks[keep], left[keep], right[keep]
+        return ranks, left, right
+
+    for left, right in chunks:
+        total += len(left)
+        held.append((_pair_ranks(left, right, size, seed), left, right))
+        held_count += len(left)
+        if held_count > 2 * count:
+            held = [smallest()]
+            held_count = len(held[0][0])
+    if not held:
+        empty = np.zeros(0, dtype=np.int64)
+        return 0, empty, empty
+    _ranks, left, right = smallest()
+    order = np.lexsort((right, left))
+    return total, left[order], right[order]
+
+
+def _compared(
+    columns: Columns, chunks: Iterable[tuple[np.ndarray, np.ndarray]]
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    for left, right in chunks:
+        yield left, right, compare(columns, columns, left, right)
+
+
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a run builds many small objects:
@@ -177,7 +227,7 @@ def _resolve(
     columns = columns_of(frame)
     sources = pd.factorize(frame["source"])[0]
 
-    left, right = candidate_pairs(
+    pairs = CandidatePairs(
         frame,
         settings.rules,
         link_only=link_only,
@@ -189,53 +239,62 @@ def _resolve(
         for j in judgements
         if j.left in position and j.right in position and j.left != j.right
     ]
-    if judged:
-        extra = np.array([(min(a, b), max(a, b)) for a, b, _ in judged], dtype=np.int64)
-        size = len(keys)
-        codes = np.unique(np.concatenate([left * size + right, extra[:, 0] * size + extra[:, 1]]))
-        left, right = codes // size, codes % size
     decision_of = {(min(a, b), max(a, b)): decision for a, b, decision in judged}
     same = [pair for pair, decision in decision_of.items() if decision == SAME]
     different = [pair for pair, decision in decision_of.items() if decision == DIFFERENT]
-    judged_codes = np.array([a * len(keys) + b for a, b in decision_of], dtype=np.int64)
+    size = len(keys)
+    judged_codes = np.array([a * size + b for a, b in decision_of], dtype=np.int64)
+    # Judged pairs no rule pairs are compared too (the analyst's decision is kept).
+    judged_left, judged_right = judged_codes // size, judged_codes % size
+    unpaired = ~pairs.paired(judged_left, judged_right)
+    extra = (judged_left[unpaired], judged_right[unpaired])
+
+    def chunks() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        yield from pairs.chunks(settings.chunk_pairs)
+        if len(extra[0]):
+            yield extra
+
     # A state's run has hundreds of millions of pairs: they are compared and scored a
     # chunk at a time (memory stays flat), keeping only the pairs above the review
-    # threshold or judged; the model learns from a sample of one chunk's size.
-    whole = None
-    if len(left) <= settings.chunk_pairs:
-        whole = compare(columns, columns, left, right)
+    # threshold or judged. The model learns from a uniform sample of one chunk's size
+    # (the pairs with the smallest hashes), or from every pair when there are fewer.
+    total = 0
+    whole: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     if model is None:
-        if whole is not None:
-            training = whole
-        else:
-            rng = np.random.default_rng(settings.seed)
-            sample = np.sort(rng.choice(len(left), settings.chunk_pairs, replace=False))
-            training = compare(columns, columns, left[sample], right[sample])
+        total, sample_left, sample_right = _pair_sample(
+            chunks(), settings.chunk_pairs, size, settings.seed
+        )
+        training = compare(columns, columns, sample_left, sample_right)
+        if total == len(sample_left):
+            whole = (sample_left, sample_right, training)
         random_levels = random_pair_levels(
             columns, sources, settings.random_pairs, link_only=link_only, seed=settings.seed
         )
         model = train(training, random_levels, identical=identical_chances(frame))
         del training
-    kept_rows, kept_levels, kept_weights = [], [], []
-    for start in range(0, len(left), settings.chunk_pairs):
-        chunk_left = left[start : start + settings.chunk_pairs]
-        chunk_right = right[start : start + settings.chunk_pairs]
-        chunk_levels = (
-            whole if whole is not None else compare(columns, columns, chunk_left, chunk_right)
-        )
+    kept_left, kept_right, kept_levels, kept_weights = [], [], [], []
+    counted = 0
+    for chunk_left, chunk_right, chunk_levels in (
+        [whole] if whole is not None else _compared(columns, chunks())
+    ):
+        counted += len(chunk_left)
         chunk_weights = model.match_weights(chunk_levels)
         rows = np.flatnonzero(probability(chunk_weights) >= settings.review_threshold)
         if len(judged_codes):
-            codes = chunk_left * len(keys) + chunk_right
+            codes = chunk_left * size + chunk_right
             rows = np.union1d(rows, np.flatnonzero(np.isin(codes, judged_codes)))
-        kept_rows.append(rows + start)
+        kept_left.append(chunk_left[rows])
+        kept_right.append(chunk_right[rows])
         kept_levels.append(chunk_levels[rows])
         kept_weights.append(chunk_weights[rows])
-    interesting = np.concatenate(kept_rows) if kept_rows else np.zeros(0, dtype=np.int64)
+    total = total or counted
+    empty = np.zeros(0, dtype=np.int64)
+    left = np.concatenate(kept_left) if kept_left else empty
+    right = np.concatenate(kept_right) if kept_right else empty
     levels = (
         np.concatenate(kept_levels)
         if kept_levels
-        else compare(columns, columns, left, right)  # no pairs: the empty table
+        else compare(columns, columns, empty, empty)  # no pairs: the empty table
     )
     weights = np.concatenate(kept_weights) if kept_weights else np.zeros(0)
     probabilities = probability(weights)
@@ -246,8 +305,7 @@ def _resolve(
     patterns, pattern_of = np.unique(levels, axis=0, return_inverse=True)
     reasons_of = [model.explain(pattern) for pattern in patterns]
     weight_of = np.round(weights, 3)
-    for offset, row in enumerate(interesting.tolist()):
-        a, b = int(left[row]), int(right[row])
+    for offset, (a, b) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
         judged_decision = decision_of.get((a, b))
         chance = float(probabilities[offset])
         if judged_decision == SAME:
@@ -276,6 +334,6 @@ def _resolve(
         links=links,
         review=review,
         model=model,
-        candidate_pairs=len(left),
+        candidate_pairs=total,
         conflicts=[(keys[a], keys[b]) for a, b in clustered.conflicts],
     )

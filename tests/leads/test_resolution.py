@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from leads.resolution.blocking import (
+    DEFAULT_RULES,
+    CandidatePairs,
+    derived_columns,
+    rule_keys,
+)
 from leads.resolution.comparison import FIELD_INDEX, FIELDS, columns_of, compare
 from leads.resolution.engine import DIFFERENT, SAME, Judgement, Settings, resolve_persons
 from leads.resolution.incremental import PersonIndex
@@ -276,3 +283,33 @@ def test_a_model_trained_on_a_sample_of_the_pairs_still_resolves(
     entity = result.entity_of()
     assert sum(entity[f"a-{index}"] == entity[f"b-{index}"] for index in range(400)) >= 390
     assert pd.Series(result.labels).value_counts().max() <= 3
+
+
+@pytest.mark.parametrize("chunk", [1, 50, 10_000_000])
+def test_candidate_pairs_come_once_each_and_are_the_pairs_sharing_a_kept_block(
+    population: pd.DataFrame, chunk: int
+) -> None:
+    frame = normalise(population)
+    # Two partitions: no pair may cross them.
+    partitions = np.arange(len(frame)) % 2
+    work = pd.concat([frame, derived_columns(frame)], axis=1)
+    expected = set()
+    for rule in DEFAULT_RULES:
+        keys = rule_keys(work, rule).to_numpy()
+        groups: dict[tuple[str, int], list[int]] = {}
+        for row, key in enumerate(keys.tolist()):
+            if key:
+                groups.setdefault((key, int(partitions[row])), []).append(row)
+        for rows in groups.values():
+            if 2 <= len(rows) <= 40:
+                expected.update(itertools.combinations(rows, 2))
+    pairs = CandidatePairs(frame, DEFAULT_RULES, max_block_size=40, partitions=partitions)
+    found = [
+        pair
+        for left, right in pairs.chunks(chunk)
+        for pair in zip(left.tolist(), right.tolist(), strict=True)
+    ]
+    assert len(found) == len(set(found)) == len(expected) > 500
+    assert set(found) == expected
+    # A chunk holds at most one member's pairs (a block of 40: 39) beyond its size.
+    assert all(len(left) < chunk + 40 for left, _ in pairs.chunks(chunk))

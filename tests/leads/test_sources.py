@@ -305,9 +305,16 @@ def mention_rows() -> dict[str, tuple[Any, ...]]:
     }
 
 
+# Written in batches of two, every batch boundary is crossed.
+@pytest.mark.parametrize("batch", [2, sources.MENTION_BATCH])
 def test_copied_mentions_are_those_mentions_bulk_add_writes(
-    agency_a: Any, tmp_path: Any, django_capture_on_commit_callbacks: Any
+    agency_a: Any,
+    tmp_path: Any,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: Any,
+    batch: int,
 ) -> None:
+    monkeypatch.setattr(sources, "MENTION_BATCH", batch)
     import_incidents(agency_a, tmp_path, django_capture_on_commit_callbacks)
     import_traces(agency_a, tmp_path, django_capture_on_commit_callbacks)
     casing(agency_a, Incident.objects.first())

@@ -38,6 +38,7 @@ from leads.resolution.engine import (
     DIFFERENT,
     SAME,
     Settings,
+    links_decided,
     resolve_persons,
 )
 from leads.resolution.engine import (
@@ -333,6 +334,7 @@ def _person_resolve(mention: EntityMention, others: list[int], different: set[in
     levels = compare(columns, columns, np.zeros(count, dtype=np.int64), np.arange(1, count + 1))
     weights = model.match_weights(levels)
     chances = probability(weights)
+    decided = links_decided(chances, levels, SETTINGS)
     outcome = "new"
     for position in np.argsort(-chances, kind="stable").tolist():
         chance = float(chances[position])
@@ -340,7 +342,7 @@ def _person_resolve(mention: EntityMention, others: list[int], different: set[in
             break
         other_pk = rows[position][0]
         reasons = [vars(reason) for reason in model.explain(levels[position])]
-        linked = chance >= SETTINGS.link_threshold
+        linked = bool(decided[position])
         left, right = sorted((mention.pk, other_pk))
         MatchCandidate.objects.update_or_create(
             left_id=left,
@@ -542,7 +544,7 @@ def persons_resolve_all() -> dict[str, int]:
                 # Judged pairs keep what the model says, so that undoing the judgement
                 # lets re-clustering fall back on it.
                 decision=MatchCandidate.Decision.LINK
-                if match.probability >= SETTINGS.link_threshold
+                if match.linked
                 else MatchCandidate.Decision.REVIEW,
             )
             for match in [*result.links, *result.review]

@@ -248,6 +248,135 @@ CORRIDOR = [
     ("VA", "RICHMOND", "23219", "54", "760"),
 ]
 HOME = ("MD", "METRO CITY", "21201", "52", "510")
+# A state's millions of people do not share a few dozen surnames and streets: the
+# commonest 62 US surnames are about a tenth of people. The rest are composed from
+# these parts (1,260 surnames, 1,260 streets), and a city's people live in several zip
+# codes. Without them a state-scale demo is a population of namesakes sharing
+# addresses, which no real file is.
+NAME_STARTS = [
+    "AB",
+    "AL",
+    "AR",
+    "BAR",
+    "BEL",
+    "BLA",
+    "BRO",
+    "CAL",
+    "CAR",
+    "COL",
+    "DAL",
+    "DEN",
+    "DOR",
+    "EL",
+    "FAR",
+    "FEL",
+    "GAR",
+    "GOL",
+    "HAL",
+    "HAR",
+    "HOL",
+    "KEL",
+    "KIN",
+    "LAN",
+    "LEN",
+    "MAR",
+    "MER",
+    "MOR",
+    "NOR",
+    "OL",
+    "PAR",
+    "PEN",
+    "RAM",
+    "REN",
+    "ROS",
+    "SAL",
+    "SHER",
+    "STAN",
+    "TAL",
+    "TOR",
+    "VAL",
+    "WAL",
+    "WEL",
+    "WIN",
+    "YOR",
+]
+SURNAME_ENDS = [
+    "BERG",
+    "BY",
+    "DALE",
+    "DEN",
+    "FIELD",
+    "FORD",
+    "GATE",
+    "HAM",
+    "HART",
+    "KINS",
+    "LAND",
+    "LEY",
+    "LOW",
+    "MAN",
+    "MORE",
+    "NER",
+    "RICK",
+    "RIDGE",
+    "SEN",
+    "SON",
+    "STEIN",
+    "TON",
+    "VILLE",
+    "WAY",
+    "WELL",
+    "WICK",
+    "WOOD",
+    "WORTH",
+]
+STREET_ENDS = [
+    "BROOK",
+    "BURY",
+    "CREST",
+    "CROFT",
+    "DALE",
+    "FIELD",
+    "FORD",
+    "GATE",
+    "GLEN",
+    "GROVE",
+    "HAVEN",
+    "HURST",
+    "LAND",
+    "LEIGH",
+    "MEAD",
+    "MONT",
+    "MOOR",
+    "PORT",
+    "RIDGE",
+    "SIDE",
+    "STONE",
+    "TON",
+    "VALE",
+    "VIEW",
+    "VILLE",
+    "WATER",
+    "WOOD",
+    "WYN",
+]
+COMMON_SURNAMES = 0.1  # the share of people with one of LAST_NAMES
+COMMON_STREETS = 0.3  # the share living on one of STREETS
+ZIP_CODES_PER_CITY = 40
+
+
+def _composed(rng: random.Random, common: list[str], ends: list[str], share: float) -> str:
+    if rng.random() < share:
+        return rng.choice(common)
+    return rng.choice(NAME_STARTS) + rng.choice(ends)
+
+
+def _zip_near(rng: random.Random, zip_code: str) -> str:
+    if not zip_code.isdigit():
+        return zip_code
+    return f"{int(zip_code) + rng.randrange(ZIP_CODES_PER_CITY):0{len(zip_code)}d}"
+
+
 SERIAL_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
 NCIC_CODES = ("5212", "5299", "1313", "3599", "1399", "5202", "2399")
 
@@ -358,17 +487,22 @@ def _person(
 ) -> SyntheticPerson:
     dob = ANCHOR - dt.timedelta(days=rng.randint(19 * 365, 60 * 365))
     state, city, zip_code = place[0], place[1], place[2]
+    last = _composed(rng, LAST_NAMES, SURNAME_ENDS, COMMON_SURNAMES)
+    first = rng.choice(FIRST_NAMES)
+    middle = rng.choice("ABCDEJKLMRST") if rng.random() < 0.6 else ""
+    sex, race = rng.choice("MMMF"), rng.choice("BBWWHA")
+    number, street = rng.randint(100, 9999), _composed(rng, STREETS, STREET_ENDS, COMMON_STREETS)
     return SyntheticPerson(
-        last=rng.choice(LAST_NAMES),
-        first=rng.choice(FIRST_NAMES),
-        middle=rng.choice("ABCDEJKLMRST") if rng.random() < 0.6 else "",
+        last=last,
+        first=first,
+        middle=middle,
         dob=dob,
-        sex=rng.choice("MMMF"),
-        race=rng.choice("BBWWHA"),
-        address=f"{rng.randint(100, 9999)} {rng.choice(STREETS)} ST",
+        sex=sex,
+        race=race,
+        address=f"{number} {street} ST",
         city=city,
         state=state,
-        zip_code=zip_code,
+        zip_code=_zip_near(rng, zip_code),
         ident=f"P{next(people)}",
     )
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from leads.resolution.blocking import DEFAULT_RULES, BlockingRule, CandidatePairs
 from leads.resolution.clustering import cluster
-from leads.resolution.comparison import Columns, columns_of, compare
+from leads.resolution.comparison import FIELD_INDEX, Columns, columns_of, compare
 from leads.resolution.model import FieldReason, MatchModel, probability, train
 from leads.resolution.records import PersonRecord, normalise, records_to_frame
 
@@ -43,6 +43,28 @@ class Settings:
     chunk_pairs: int = 5_000_000
 
 
+# Names and an approximate age agree for many people of a state (an incident's victim
+# is often known by name and age only): a pair links on its probability only when its
+# date of birth or its address corroborates it (one field at least at this level: a
+# birth date or street with a typo, the same house number, zip or address line 2);
+# else an analyst reviews it. A wrong link costs an investigator days.
+CORROBORATING_LEVELS = {
+    "date_of_birth": 2,
+    "street": 2,
+    "street_number": 2,
+    "address_2": 2,
+    "zip": 2,
+}
+
+
+def links_decided(chances: np.ndarray, levels: np.ndarray, settings: Settings) -> np.ndarray:
+    """Which scored pairs link: above the link threshold and corroborated."""
+    corroborated = np.zeros(len(levels), dtype=bool)
+    for name, level in CORROBORATING_LEVELS.items():
+        corroborated |= levels[:, FIELD_INDEX[name]] >= level
+    return (np.asarray(chances) >= settings.link_threshold) & corroborated
+
+
 @dataclass(frozen=True)
 class Match:
     """A scored pair of mentions with the per-field reasons analysts see."""
@@ -53,6 +75,7 @@ class Match:
     probability: float
     decision: str  # "link", "review", "judged same", "judged different"
     reasons: tuple[FieldReason, ...]
+    linked: bool = False  # what the model decides, whatever an analyst judged
 
 
 @dataclass
@@ -298,6 +321,7 @@ def _resolve(
     )
     weights = np.concatenate(kept_weights) if kept_weights else np.zeros(0)
     probabilities = probability(weights)
+    linked = links_decided(probabilities, levels, settings)
     links: list[Match] = []
     review: list[Match] = []
     accepted: list[tuple[int, int, float]] = []
@@ -312,7 +336,7 @@ def _resolve(
             decision = "judged same"
         elif judged_decision == DIFFERENT:
             decision = "judged different"
-        elif chance >= settings.link_threshold:
+        elif linked[offset]:
             decision = "link"
             accepted.append((a, b, chance))
         else:
@@ -324,6 +348,7 @@ def _resolve(
             probability=chance,
             decision=decision,
             reasons=reasons_of[int(pattern_of[offset])],
+            linked=bool(linked[offset]),
         )
         (review if decision == "review" else links).append(match)
     review.sort(key=lambda match: -match.probability)

@@ -17,7 +17,7 @@ import pandas as pd
 
 from leads.resolution.blocking import derived_columns, key_hashes, rule_keys
 from leads.resolution.comparison import STRING_COLUMNS, VALUES, Columns, columns_of, compare
-from leads.resolution.engine import Match, Settings
+from leads.resolution.engine import Match, Settings, links_decided
 from leads.resolution.model import MatchModel, probability
 from leads.resolution.records import PersonRecord, normalise, records_to_frame
 
@@ -120,6 +120,7 @@ class PersonIndex:
         )
         weights = self.model.match_weights(levels)
         chances = probability(weights)
+        linked = links_decided(chances, levels, self.settings)
         matches: list[tuple[Match, int]] = []
         for position in np.argsort(-chances, kind="stable").tolist():
             chance = float(chances[position])
@@ -131,8 +132,9 @@ class PersonIndex:
                 right=self.keys[row],
                 weight=round(float(weights[position]), 3),
                 probability=chance,
-                decision="link" if chance >= self.settings.link_threshold else "review",
+                decision="link" if linked[position] else "review",
                 reasons=self.model.explain(levels[position]),
+                linked=bool(linked[position]),
             )
             matches.append((match, int(self.entities[row])))
         return matches

@@ -313,3 +313,29 @@ def test_candidate_pairs_come_once_each_and_are_the_pairs_sharing_a_kept_block(
     assert set(found) == expected
     # A chunk holds at most one member's pairs (a block of 40: 39) beyond its size.
     assert all(len(left) < chunk + 40 for left, _ in pairs.chunks(chunk))
+
+
+def test_names_and_an_age_alone_go_to_review_however_probable(trained: MatchModel) -> None:
+    on = pd.Timestamp("2025-06-01").date()
+    victim = PersonRecord(
+        key="incident:1:victim", first_name="Avery", last_name="Holloway", age=30, age_on=on
+    )
+    namesake = PersonRecord(
+        key="incident:2:victim", first_name="Avery", last_name="Holloway", age=31, age_on=on
+    )
+    uncorroborated = resolve_persons([victim, namesake], model=trained)
+    (pair,) = uncorroborated.review
+    # Even with the link threshold below the pair's probability, it is reviewed, not linked.
+    lenient = dataclasses.replace(Settings(), link_threshold=pair.probability / 2)
+    (reviewed,) = resolve_persons([victim, namesake], model=trained, settings=lenient).review
+    assert reviewed.decision == "review" and not reviewed.linked
+    # A date of birth corroborates the same names: the pair links.
+    born = [
+        dataclasses.replace(record, age=None, date_of_birth="1994-05-02")
+        for record in (victim, namesake)
+    ]
+    (linked,) = resolve_persons(born, model=trained, settings=lenient).links
+    assert linked.decision == "link" and linked.linked
+    index = PersonIndex(trained, lenient)
+    index.add([victim], [0])
+    assert index.resolve(namesake).outcome == "review"

@@ -174,5 +174,11 @@ def test_integer_copies_refuse_what_is_not_an_integer_row(agency_a):
         copy_integers(MentionBlockingKey, ["mention", "rule"], [[1], [1]])
     with pytest.raises(ValueError, match="columns for"):
         copy_integers(MentionBlockingKey, ["mention", "rule", "key_hash"], [[1], [1]])
-    with pytest.raises(ValueError, match="zip"):
+    with pytest.raises(ValueError, match="unequal lengths"):
         copy_integers(MentionBlockingKey, ["mention", "rule", "key_hash"], [[1], [1], []])
+    with pytest.raises(ValueError, match="not integers"):
+        copy_integers(MentionBlockingKey, ["mention", "rule", "key_hash"], [[1], [1.5], [1]])
+    # rule is a smallint: 70,000 would wrap around, it is refused instead.
+    with pytest.raises(ValueError, match="out of range for smallint"):
+        copy_integers(MentionBlockingKey, ["mention", "rule", "key_hash"], [[1], [70_000], [1]])
+    assert not MentionBlockingKey.objects.exists()

@@ -122,8 +122,25 @@ def _rule_codes(work: pd.DataFrame, rule: BlockingRule, cache: dict[str, np.ndar
     return np.where(known, combined, -1)
 
 
+def _largest_kept(sizes: np.ndarray, max_block_size: int, budget: float) -> int:
+    """The largest block size a rule keeps: at most `max_block_size`, and small enough
+    that the rule's blocks up to it hold at most `budget` pairs (smallest blocks first)."""
+    counts = np.bincount(sizes[(sizes >= 2) & (sizes <= max_block_size)])
+    if not len(counts):
+        return max_block_size
+    block_sizes = np.arange(len(counts))
+    pairs = np.cumsum(counts * block_sizes * (block_sizes - 1) // 2)
+    over = np.flatnonzero(pairs > budget)
+    return max_block_size if not len(over) else int(over[0]) - 1
+
+
 class CandidatePairs:
     """Pairs (i, j), i < j, of row positions sharing a key under any rule, a chunk at a time.
+
+    A rule's blocks of more than `max_block_size` records are skipped, and so are its
+    largest blocks beyond `max_pairs_per_record` pairs per record: where a rule no longer
+    separates people (a state's one big city: everyone born on one day in it), it would
+    add hundreds of millions of pairs, and the other rules still meet the true pairs.
 
     Each pair comes once, from the first rule that pairs it: a later rule drops the
     pairs an earlier rule's blocks already hold. No set of all pairs is ever built,
@@ -143,6 +160,7 @@ class CandidatePairs:
         *,
         link_only: bool = False,
         max_block_size: int = 400,
+        max_pairs_per_record: float = 20.0,
         partitions: np.ndarray | None = None,
     ) -> None:
         work = pd.concat([frame, derived_columns(frame)], axis=1)
@@ -158,7 +176,8 @@ class CandidatePairs:
             keys = _rule_codes(work, rule, cache)
             sizes = np.bincount(keys[keys >= 0], minlength=1)
             size_of = np.where(keys >= 0, sizes[np.maximum(keys, 0)], 0)
-            kept = (size_of >= 2) & (size_of <= max_block_size)
+            largest = _largest_kept(sizes, max_block_size, max_pairs_per_record * len(work))
+            kept = (size_of >= 2) & (size_of <= largest)
             self.blocks.append(np.where(kept, keys, -1).astype(np.int32))
 
     def paired(self, left: np.ndarray, right: np.ndarray, rules: int | None = None) -> np.ndarray:
@@ -200,24 +219,6 @@ class CandidatePairs:
                     wanted &= self.sources[left] != self.sources[right]
                 if wanted.any():
                     yield left[wanted].astype(np.int64), right[wanted].astype(np.int64)
-
-
-def candidate_pairs(
-    frame: pd.DataFrame,
-    rules: tuple[BlockingRule, ...] = DEFAULT_RULES,
-    *,
-    link_only: bool = False,
-    max_block_size: int = 400,
-    partitions: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Every candidate pair at once (see CandidatePairs), for runs small enough to hold them."""
-    pairs = CandidatePairs(
-        frame, rules, link_only=link_only, max_block_size=max_block_size, partitions=partitions
-    )
-    chunks = list(pairs.chunks(10_000_000))
-    if not chunks:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    return np.concatenate([c[0] for c in chunks]), np.concatenate([c[1] for c in chunks])
 
 
 def blocking_key_hashes(

@@ -37,6 +37,8 @@ class Settings:
     review_threshold: float = 0.5
     rules: tuple[BlockingRule, ...] = DEFAULT_RULES
     max_block_size: int = 400
+    # A rule's largest blocks are skipped beyond this many pairs per record.
+    max_pairs_per_record: float = 20.0
     random_pairs: int = 100_000
     seed: int = 7
     # Candidate pairs compared at once; beyond it the model trains on a sample this size.
@@ -255,6 +257,7 @@ def _resolve(
         settings.rules,
         link_only=link_only,
         max_block_size=settings.max_block_size,
+        max_pairs_per_record=settings.max_pairs_per_record,
         partitions=partitions,
     )
     judged = [

@@ -339,3 +339,23 @@ def test_names_and_an_age_alone_go_to_review_however_probable(trained: MatchMode
     index = PersonIndex(trained, lenient)
     index.add([victim], [0])
     assert index.resolve(namesake).outcome == "review"
+
+
+def test_a_rule_keeps_its_smallest_blocks_within_its_pair_budget(population: pd.DataFrame) -> None:
+    frame = normalise(population)
+    unbounded = CandidatePairs(frame, DEFAULT_RULES, max_pairs_per_record=1e9)
+    bounded = CandidatePairs(frame, DEFAULT_RULES, max_pairs_per_record=0.2)
+    budget = 0.2 * len(frame)
+    trimmed = 0
+    for all_blocks, kept_blocks in zip(unbounded.blocks, bounded.blocks, strict=True):
+        sizes = np.bincount(all_blocks[all_blocks >= 0])
+        kept = np.bincount(kept_blocks[kept_blocks >= 0], minlength=len(sizes))
+        assert (kept * (kept - 1) // 2).sum() <= budget
+        # Kept blocks are whole, and none is larger than a skipped one.
+        assert set(np.flatnonzero(kept).tolist()) <= set(np.flatnonzero(sizes).tolist())
+        assert all(kept[block] in (0, sizes[block]) for block in range(len(sizes)))
+        skipped = sizes[(kept == 0) & (sizes >= 2)]
+        if len(skipped) and kept.any():
+            assert kept[kept > 0].max() <= skipped.min()
+        trimmed += int(len(skipped) > 0)
+    assert trimmed >= 1

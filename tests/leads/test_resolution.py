@@ -293,7 +293,7 @@ def test_candidate_pairs_come_once_each_and_are_the_pairs_sharing_a_kept_block(
     # Two partitions: no pair may cross them.
     partitions = np.arange(len(frame)) % 2
     work = pd.concat([frame, derived_columns(frame)], axis=1)
-    expected = set()
+    expected: set[tuple[int, int]] = set()
     for rule in DEFAULT_RULES:
         keys = rule_keys(work, rule).to_numpy()
         groups: dict[tuple[str, int], list[int]] = {}

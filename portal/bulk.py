@@ -243,12 +243,8 @@ def copy_integers(
     for index, (array, kind) in enumerate(zip(arrays, types, strict=True)):
         rows[f"length{index}"] = _INTEGER_BYTES[kind]
         rows[f"value{index}"] = array
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(field.column) for field in chosen)
-    sql = f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN WITH (FORMAT binary)"
     payload = io.BytesIO(_BINARY_HEADER + rows.tobytes() + _BINARY_TRAILER)
-    with transaction.atomic(using=using), connection.cursor() as cursor:
-        cursor.cursor.copy_expert(sql, payload, size=CHUNK_BYTES)
+    _copy(model, chosen, payload, using=using, binary=True)
     return count
 
 
@@ -259,20 +255,33 @@ def _copy_lines(
     *,
     using: str,
 ) -> int:
+    stream = _RowStream(lines)
+    try:
+        _copy(model, chosen, stream, using=using)
+    except Exception:
+        if stream.error is not None:
+            raise stream.error from None  # the row's own error, not psycopg2's wrapper
+        raise
+    return stream.rows
+
+
+def _copy(
+    model: type[models.Model],
+    chosen: Sequence[models.Field[Any, Any]],
+    stream: io.RawIOBase | io.BytesIO,
+    *,
+    using: str,
+    binary: bool = False,
+) -> None:
+    """COPY `stream` (text, or binary) into the model's table, `chosen` columns."""
     connection = connections[using]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in chosen)
-    sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
-    stream = _RowStream(lines)
+    form = " WITH (FORMAT binary)" if binary else ""
+    sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN{form}"
     # A savepoint: a refused row leaves nothing of this copy and the transaction usable.
     with transaction.atomic(using=using), connection.cursor() as cursor:
-        try:
-            cursor.cursor.copy_expert(sql, stream, size=CHUNK_BYTES)
-        except Exception:
-            if stream.error is not None:
-                raise stream.error from None  # the row's own error, not psycopg2's wrapper
-            raise
-    return stream.rows
+        cursor.cursor.copy_expert(sql, stream, size=CHUNK_BYTES)
 
 
 def reserve_ids(model: type[models.Model], count: int, *, using: str = "default") -> list[int]:

@@ -168,7 +168,6 @@ class CandidatePairs:
             work["partition"] = np.asarray(partitions).astype(str)
             rules = tuple(BlockingRule(rule.name, ("partition", *rule.columns)) for rule in rules)
         self.sources = pd.factorize(work["source"])[0] if link_only else None
-        self.size = len(work)
         cache: dict[str, np.ndarray] = {}
         # Per rule, each record's block (-1: no key, or a block too small or too big).
         self.blocks: list[np.ndarray] = []

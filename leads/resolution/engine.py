@@ -284,14 +284,13 @@ def _resolve(
     # chunk at a time (memory stays flat), keeping only the pairs above the review
     # threshold or judged. The model learns from a uniform sample of one chunk's size
     # (the pairs with the smallest hashes), or from every pair when there are fewer.
-    total = 0
     whole: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     if model is None:
-        total, sample_left, sample_right = _pair_sample(
+        paired, sample_left, sample_right = _pair_sample(
             chunks(), settings.chunk_pairs, size, settings.seed
         )
         training = compare(columns, columns, sample_left, sample_right)
-        if total == len(sample_left):
+        if paired == len(sample_left):
             whole = (sample_left, sample_right, training)
         random_levels = random_pair_levels(
             columns, sources, settings.random_pairs, link_only=link_only, seed=settings.seed
@@ -299,11 +298,11 @@ def _resolve(
         model = train(training, random_levels, identical=identical_chances(frame))
         del training
     kept_left, kept_right, kept_levels, kept_weights = [], [], [], []
-    counted = 0
+    total = 0  # candidate pairs scored
     for chunk_left, chunk_right, chunk_levels in (
         [whole] if whole is not None else _compared(columns, chunks())
     ):
-        counted += len(chunk_left)
+        total += len(chunk_left)
         chunk_weights = model.match_weights(chunk_levels)
         rows = np.flatnonzero(probability(chunk_weights) >= settings.review_threshold)
         if len(judged_codes):
@@ -313,7 +312,6 @@ def _resolve(
         kept_right.append(chunk_right[rows])
         kept_levels.append(chunk_levels[rows])
         kept_weights.append(chunk_weights[rows])
-    total = total or counted
     empty = np.zeros(0, dtype=np.int64)
     left = np.concatenate(kept_left) if kept_left else empty
     right = np.concatenate(kept_right) if kept_right else empty

@@ -817,9 +817,14 @@ def ballistic_candidate_apply(*, candidate_id: int) -> str:
         ).values_list("agency_id", flat=True)
     )
     # The evidence's mentions, edges and incremental resolution (a test-fire joins its
-    # traced gun by serial) come first.
-    for agency_id in sorted(agency_ids | {candidate["agency_id"]}):
-        agency_sources_sync(agency_id=agency_id)
+    # traced gun by serial) come first, when a casing has none yet.
+    evidence_ids = [candidate["query__evidence_id"], candidate["candidate__evidence_id"]]
+    mentioned = EntityMention.objects.filter(
+        content_type=_content_type(Evidence), object_id__in=evidence_ids
+    ).count()
+    if mentioned < len(set(evidence_ids)):
+        for agency_id in sorted(agency_ids | {candidate["agency_id"]}):
+            agency_sources_sync(agency_id=agency_id)
     # The edge is drawn again from the current decision.
     Edge.objects.filter(
         kind=EdgeKind.BALLISTIC_MATCH,
@@ -829,15 +834,13 @@ def ballistic_candidate_apply(*, candidate_id: int) -> str:
     Edge.objects.bulk_create(_ballistic_edges(candidate["agency_id"]))
     entities = set(
         EntityMention.objects.filter(
-            content_type=_content_type(Evidence),
-            object_id__in=[candidate["query__evidence_id"], candidate["candidate__evidence_id"]],
+            content_type=_content_type(Evidence), object_id__in=evidence_ids
         ).values_list("entity_id", flat=True)
     )
     services.entities_recluster(entities)
     now = set(
         EntityMention.objects.filter(
-            content_type=_content_type(Evidence),
-            object_id__in=[candidate["query__evidence_id"], candidate["candidate__evidence_id"]],
+            content_type=_content_type(Evidence), object_id__in=evidence_ids
         ).values_list("entity_id", flat=True)
     )
     firearms_relabel(entities | now)
@@ -922,9 +925,17 @@ def sources_sync_all(agency_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         }
     outcomes = _resolve_new(new_mentions)
     for agency_id in agency_ids:
-        _resolved_settle(agency_id)
+        if outcomes or sync_changed(results[agency_id]):
+            # Else nothing the settling reads has changed: a sync finding nothing new
+            # stays cheap (an import of known records, a re-sent task).
+            _resolved_settle(agency_id)
         results[agency_id].update(outcomes)
     return results
+
+
+def sync_changed(result: dict[str, Any]) -> bool:
+    """Whether an agency's sync (its result) added or removed anything."""
+    return any(result.get(key) for key in ("mentions_added", "mentions_removed", "edges_added"))
 
 
 def _resolved_settle(agency_id: int) -> None:

@@ -89,7 +89,8 @@ def person_link_rule(agency_id: int, mention_ids: list[int]) -> dict[str, int]:
 def sources_sync(agency_id: int) -> dict[str, Any]:
     """Mentions and edges for the agency's new source records, resolved incrementally."""
     result = sources.agency_sources_sync(agency_id=agency_id)
-    graph_metrics.apply_async((agency_id,), queue="graph")
+    if sources.sync_changed(result):
+        graph_metrics.apply_async((agency_id,), queue="graph")
     # The rules again, now that the new records' people and guns are resolved.
     rules_run.apply_async((agency_id,), queue=LEADS_QUEUE)
     return result

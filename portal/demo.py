@@ -23,6 +23,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
 
+from portal.bulk import foreign_keys_checked_at_end
 from portal.choices import Role
 from portal.mfa import demo_device_create
 from portal.models import Agency, User
@@ -143,18 +144,28 @@ def truth_path() -> Path:
 def demo_steps_run(ctx: DemoContext, on_step: Callable[[str, float], None] | None = None) -> None:
     """Every app's demo step in order, in the caller's transaction; `on_step(name, seconds)`.
 
-    Past the small scale, the planner's statistics are refreshed after each step:
+    The steps' tables have their foreign keys checked once, when the last step is
+    done, rather than row by row (`foreign_keys_checked_at_end`). Past the small
+    scale, the planner's statistics are refreshed after each step:
     the whole demo is one transaction, so autovacuum sees none of its rows, and
     the next step's joins would be planned as if the tables were empty.
     """
-    for module in demo_steps():
-        started = time.perf_counter()
-        module.seed(ctx)
-        if ctx.scale.name != "small":
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
-        if on_step is not None:
-            on_step(module.__name__, time.perf_counter() - started)
+    steps = demo_steps()
+    written = [
+        model
+        for config in {apps.get_containing_app_config(module.__name__) for module in steps}
+        if config is not None
+        for model in config.get_models(include_auto_created=True)
+    ]
+    with foreign_keys_checked_at_end(written):
+        for module in steps:
+            started = time.perf_counter()
+            module.seed(ctx)
+            if ctx.scale.name != "small":
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")
+            if on_step is not None:
+                on_step(module.__name__, time.perf_counter() - started)
 
 
 def seed_demo(*, scale: str = "small", seed_value: int = 7) -> DemoContext:

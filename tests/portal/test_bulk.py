@@ -7,9 +7,10 @@ import zoneinfo
 
 import numpy as np
 import pytest
+from django.db import IntegrityError, connection, transaction
 
 from leads.models import Entity, EntityMention, MentionBlockingKey
-from portal.bulk import copy_integers, copy_rows, reserve_ids
+from portal.bulk import copy_integers, copy_rows, foreign_keys_checked_at_end, reserve_ids
 from portal.incidents.models import Incident, IncidentPerson
 from portal.models import Job
 from tests.incidents.factories import IncidentFactory
@@ -182,3 +183,42 @@ def test_integer_copies_refuse_what_is_not_an_integer_row(agency_a):
     with pytest.raises(ValueError, match="out of range for smallint"):
         copy_integers(MentionBlockingKey, ["mention", "rule", "key_hash"], [[1], [70_000], [1]])
     assert not MentionBlockingKey.objects.exists()
+
+
+PERSON_FIELDS = ["agency", "incident", "role"]
+
+
+def _foreign_keys(*models):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), condeferred"
+            " FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::regclass[])"
+            " ORDER BY 1, 2",
+            [[model._meta.db_table for model in models]],
+        )
+        return cursor.fetchall()
+
+
+def test_a_bulk_load_gets_its_foreign_keys_back_and_checked(agency_a):
+    before = _foreign_keys(Incident, IncidentPerson)
+    assert len(before) >= 2 and all(deferred for *_, deferred in before)
+    with foreign_keys_checked_at_end([Incident, IncidentPerson]):
+        assert _foreign_keys(Incident, IncidentPerson) == []  # dropped for the load
+        (incident,) = reserve_ids(Incident, 1)
+        # A person before their incident: fine within the load, as with deferred keys.
+        copy_rows(IncidentPerson, PERSON_FIELDS, [(agency_a.pk, incident, "victim")])
+        copy_rows(Incident, ["id", *FIELDS], [(incident, *_row(agency_a, "N1", "ok"))])
+    assert _foreign_keys(Incident, IncidentPerson) == before
+    assert IncidentPerson.objects.get().incident.incident_number == "N1"
+
+
+def test_a_bulk_load_that_breaks_a_key_keeps_nothing(agency_a):
+    before = _foreign_keys(Incident, IncidentPerson)
+    with (
+        pytest.raises(IntegrityError, match="incident"),
+        transaction.atomic(),
+        foreign_keys_checked_at_end([IncidentPerson]),
+    ):
+        copy_rows(IncidentPerson, PERSON_FIELDS, [(agency_a.pk, 10**9, "victim")])
+    assert not IncidentPerson.objects.exists()
+    assert _foreign_keys(Incident, IncidentPerson) == before

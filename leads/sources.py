@@ -34,7 +34,6 @@ from leads.models import (
     Entity,
     EntityKind,
     EntityMention,
-    Judgement,
     MatchCandidate,
     MentionBlockingKey,
 )
@@ -704,30 +703,34 @@ def _ballistic_edges(agency_id: int) -> list[Edge]:
     return edges
 
 
+_SAME_PERSON_EDGES = """
+    SELECT %(kind)s, '', l.id, l.entity_id, r.id, r.entity_id, %(candidate)s, c.id, NULL, NULL,
+        jsonb_build_object('probability', round(c.probability::numeric, 3))
+    FROM leads_matchcandidate c
+    JOIN leads_entitymention l ON l.id = c.left_id
+    JOIN leads_entitymention r ON r.id = c.right_id
+    WHERE c.decision = %(review)s AND l.agency_id = %(agency)s AND l.entity_id <> r.entity_id
+    AND NOT EXISTS (
+        SELECT 1 FROM leads_judgement j WHERE j.left_id = c.left_id AND j.right_id = c.right_id)
+"""
+
+
 def same_person_edges_refresh(agency_id: int) -> int:
-    """ "Same person?" edges between person entities that a review-queue pair joins."""
-    content_type = _content_type(MatchCandidate)
+    """ "Same person?" edges between person entities that a review-queue pair joins (one
+    INSERT ... SELECT: an agency's review queue is hundreds of thousands of pairs at
+    state scale, and this runs after every judgement)."""
     Edge.objects.filter(kind=EdgeKind.SAME_PERSON, source__agency_id=agency_id).delete()
-    judged = Judgement.objects.filter(left_id=OuterRef("left_id"), right_id=OuterRef("right_id"))
-    pairs = MatchCandidate.objects.filter(
-        ~Exists(judged), decision=MatchCandidate.Decision.REVIEW, left__agency_id=agency_id
-    ).values_list("pk", "left_id", "left__entity_id", "right_id", "right__entity_id", "probability")
-    edges = [
-        Edge(
-            kind=EdgeKind.SAME_PERSON,
-            source_mention_id=left,
-            source_id=left_entity,
-            target_mention_id=right,
-            target_id=right_entity,
-            evidence_type=content_type,
-            evidence_id=pk,
-            details={"probability": round(chance, 3)},
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _EDGE_INSERT + _SAME_PERSON_EDGES,
+            {
+                "kind": EdgeKind.SAME_PERSON,
+                "candidate": _content_type(MatchCandidate).pk,
+                "review": MatchCandidate.Decision.REVIEW,
+                "agency": agency_id,
+            },
         )
-        for pk, left, left_entity, right, right_entity, chance in pairs
-        if left_entity != right_entity
-    ]
-    Edge.objects.bulk_create(edges, batch_size=5000)
-    return len(edges)
+        return int(cursor.rowcount)
 
 
 # ---- ballistics: unknown firearms ----

@@ -21,9 +21,9 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
-from portal.bulk import foreign_keys_checked_at_end
+from portal.bulk import analyze, foreign_keys_checked_at_end
 from portal.choices import Role
 from portal.mfa import demo_device_create
 from portal.models import Agency, User
@@ -156,14 +156,17 @@ def demo_steps_run(ctx: DemoContext, on_step: Callable[[str, float], None] | Non
         for config in {apps.get_containing_app_config(module.__name__) for module in steps}
         if config is not None
         for model in config.get_models(include_auto_created=True)
+        if model._meta.managed and not model._meta.proxy
     ]
     with foreign_keys_checked_at_end(written):
         for module in steps:
             started = time.perf_counter()
             module.seed(ctx)
             if ctx.scale.name != "small":
-                with connection.cursor() as cursor:
-                    cursor.execute("ANALYZE")
+                # The steps' tables only: a database-wide ANALYZE would hold the shared
+                # catalogs' statistics lock until the commit, and stall every other
+                # database's ANALYZE on the server meanwhile.
+                analyze(*written)
             if on_step is not None:
                 on_step(module.__name__, time.perf_counter() - started)
 

@@ -252,3 +252,44 @@ def test_export_entities_writes_one_row_per_mention(
     assert {(row["source"], row["source_record"]) for row in smiths} == {
         ("agency", str(agency_a.pk))
     }
+
+
+@pytest.mark.django_db
+def test_review_pairs_are_same_person_edges_until_judged(
+    people: dict[str, EntityMention], agency_a: Any, owner: Any
+) -> None:
+    from leads.sources import same_person_edges_refresh
+
+    # Two review pairs between different entities, one within an entity (no edge).
+    first = EntityMention.objects.get(key=f"portal.agency:{agency_a.pk}:person-a-1")
+    second = EntityMention.objects.get(key=f"portal.agency:{agency_a.pk}:person-a-2")
+    MatchCandidate.objects.all().delete()
+    for left, right, chance in (
+        (people["purchaser"], first, 0.81234),
+        (people["suspect"], second, 0.5),
+        (people["purchaser"], people["possessor"], 0.9),
+    ):
+        MatchCandidate.objects.create(
+            left=left, right=right, probability=chance, weight=1.0, decision="review"
+        )
+    assert same_person_edges_refresh(agency_a.pk) == 2
+    edges = {
+        (edge.source_mention_id, edge.target_mention_id): edge
+        for edge in Edge.objects.filter(kind="same_person")
+    }
+    assert set(edges) == {(people["purchaser"].pk, first.pk), (people["suspect"].pk, second.pk)}
+    edge = edges[(people["purchaser"].pk, first.pk)]
+    assert (edge.source_id, edge.target_id) == (entity_of(people["purchaser"]), entity_of(first))
+    assert edge.evidence == MatchCandidate.objects.get(left=people["purchaser"], right=first)
+    assert edge.details == {"probability": 0.812}
+    # A judged pair leaves the review queue, and its edge goes with it.
+    Judgement.objects.create(
+        left=people["suspect"],
+        right=second,
+        decision=Judgement.Decision.DIFFERENT,
+        decided_by=owner,
+    )
+    assert same_person_edges_refresh(agency_a.pk) == 1
+    assert list(
+        Edge.objects.filter(kind="same_person").values_list("source_mention", "target_mention")
+    ) == [(people["purchaser"].pk, first.pk)]

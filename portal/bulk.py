@@ -34,16 +34,16 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, models, transaction
 from django.utils import timezone
 
-from portal.copy_text import COPY_ESCAPES, NULL
+from portal.copy_text import NULL, copy_escape
 
 CHUNK_BYTES = 1 << 20
 
 
 def _text(value: Any) -> str:
-    text = str(value)
+    text = value if type(value) is str else str(value)
     if "\x00" in text:
         raise ValueError("PostgreSQL text cannot hold a NUL character")
-    return text.translate(COPY_ESCAPES)
+    return copy_escape(text)
 
 
 def _timestamp(value: Any) -> str:
@@ -66,6 +66,8 @@ def _boolean(value: Any) -> str:
 
 
 def _number(value: Any) -> str:
+    if type(value) is int:
+        return str(value)
     if isinstance(value, bool):
         raise ValueError(f"a numeric column was given a boolean: {value!r}")
     if isinstance(value, float | int | decimal.Decimal):

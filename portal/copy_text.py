@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 # Backslash first, then the characters that end a value or a row.
 COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 NULL = "\\N"
+_NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]")
+
+
+def copy_escape(text: str) -> str:
+    """`text` as a COPY text value; most values need no escaping, found in one scan."""
+    return text.translate(COPY_ESCAPES) if _NEEDS_ESCAPE.search(text) else text
 
 
 def copy_text_line(values: Sequence[str]) -> str:
     """One COPY row from values already turned into text; NULL markers pass unescaped."""
-    return "\t".join(value if value == NULL else value.translate(COPY_ESCAPES) for value in values)
+    return "\t".join(value if value == NULL else copy_escape(value) for value in values)

@@ -34,7 +34,7 @@ import numpy as np
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from portal.copy_text import COPY_ESCAPES, copy_text_line
+from portal.copy_text import copy_escape, copy_text_line
 from portal.jobs import Progress
 from portal.models import Agency, SourceFile
 from portal.tabular import Row, RowError, TableError, read_csv_rows, read_table, table_kind
@@ -693,7 +693,7 @@ def _flags_stage(cursor: Any, agency_id: int, to_write: str, params: dict[str, A
     buffer = io.StringIO()
     for trace in multiple | repeat:
         buffer.write(
-            f"{trace.translate(COPY_ESCAPES)}\t{'t' if trace in multiple else 'f'}\t"
+            f"{copy_escape(trace)}\t{'t' if trace in multiple else 'f'}\t"
             f"{'t' if trace in repeat else 'f'}\n"
         )
     buffer.seek(0)

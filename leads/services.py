@@ -31,7 +31,7 @@ from leads.models import (
     MentionBlockingKey,
     ResolutionModel,
 )
-from leads.resolution.blocking import blocking_key_hashes, key_hashes, partition_hashes
+from leads.resolution.blocking import KeyArrays, blocking_key_arrays, key_hashes, partition_hashes
 from leads.resolution.clustering import cluster
 from leads.resolution.comparison import columns_of, compare
 from leads.resolution.engine import (
@@ -81,12 +81,12 @@ def _scoped(agency_id: int, rows: list[tuple[int, int]]) -> list[tuple[int, int]
     return [(rule, int(value)) for (rule, _), value in zip(rows, mixed.tolist(), strict=True)]
 
 
-def blocking_keys(kind: str, fields: Sequence[dict[str, Any]]) -> list[list[tuple[int, int]]]:
-    """The blocking-key rows (rule, hash) of many mentions of one kind, from their fields
-    (one hashing call for all of them): what `MentionBlockingKey` stores, before the
-    agency's scoping (`_scoped`)."""
+def blocking_keys(kind: str, fields: Sequence[dict[str, Any]]) -> KeyArrays:
+    """The blocking keys of many mentions of one kind, from their fields, as arrays (the
+    mention's index in `fields`, rule, hash; one hashing call for all of them): what
+    `MentionBlockingKey` stores, before the agency's scoping (`_scoped`)."""
     if kind == EntityKind.PERSON:
-        return blocking_key_hashes(normalise(pd.DataFrame([{**row, "key": "m"} for row in fields])))
+        return blocking_key_arrays(normalise(pd.DataFrame([{**row, "key": "m"} for row in fields])))
     texts: list[list[str]] = []
     rule = {
         EntityKind.FIREARM: FIREARM_RULE,
@@ -106,12 +106,13 @@ def blocking_keys(kind: str, fields: Sequence[dict[str, Any]]) -> list[list[tupl
             texts.append([row["place"]] if row.get("place") else [])
         else:
             texts.append([])
-    hashes = iter(key_hashes(np.array([t for row in texts for t in row], dtype=object)).tolist())
-    return [[(rule or 0, next(hashes)) for _ in row] for row in texts]
+    owners = np.repeat(np.arange(len(texts), dtype=np.int64), [len(row) for row in texts])
+    hashes = key_hashes(np.array([t for row in texts for t in row], dtype=object))
+    return KeyArrays(owners, np.full(len(owners), rule or 0, dtype=np.int64), hashes)
 
 
 def _blocking_rows(kind: str, fields: dict[str, Any]) -> list[tuple[int, int]]:
-    return blocking_keys(kind, [fields])[0]
+    return blocking_keys(kind, [fields]).per_record(1)[0]
 
 
 def mention_add(

@@ -175,12 +175,9 @@ def mentions_copy(
         ),
     )
     keys = services.blocking_keys(kind, [fields for _pk, _role, fields, _ref in items])
-    owners = np.array(
-        [mention for mention, rows in zip(mention_ids, keys, strict=True) for _ in rows],
-        dtype=np.int64,
-    )
-    rules = np.array([rule for rows in keys for rule, _ in rows], dtype=np.int64)
-    hashes = partition_hashes([value for rows in keys for _, value in rows], agency_id)
+    owners = np.asarray(mention_ids, dtype=np.int64)[keys.records]
+    rules = keys.rules
+    hashes = partition_hashes(keys.hashes, agency_id)
     # In the order of the (rule, key) index: the inserts then walk it instead of jumping.
     order = np.lexsort((hashes, rules))
     copy_integers(

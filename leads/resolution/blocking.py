@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -220,19 +221,52 @@ class CandidatePairs:
                     yield left[wanted].astype(np.int64), right[wanted].astype(np.int64)
 
 
-def blocking_key_hashes(
+def blocking_key_arrays(
     frame: pd.DataFrame, rules: tuple[BlockingRule, ...] = DEFAULT_RULES
-) -> list[list[tuple[int, int]]]:
-    """Per record of a normalised frame, its (rule index, key hash) pairs: the rows a
-    stored blocking-key index holds for incremental resolution."""
+) -> KeyArrays:
+    """Every blocking key of a normalised frame as arrays (record index, rule index, key
+    hash), record by record and rule by rule: the rows a stored blocking-key index holds
+    for incremental resolution, with no Python work per key."""
     work = pd.concat([frame, derived_columns(frame)], axis=1)
-    found: list[list[tuple[int, int]]] = [[] for _ in range(len(frame))]
+    records, rule_ids, hashes = [], [], []
     for index, rule in enumerate(rules):
         keys = rule_keys(work, rule)
         valid = np.flatnonzero((keys != "").to_numpy())
-        if len(valid) == 0:
-            continue
-        hashes = key_hashes(keys.to_numpy()[valid])
-        for row, value in zip(valid.tolist(), hashes.tolist(), strict=True):
-            found[row].append((index, value))
-    return found
+        records.append(valid)
+        rule_ids.append(np.full(len(valid), index, dtype=np.int64))
+        hashes.append(key_hashes(keys.to_numpy()[valid]) if len(valid) else valid)
+    found = KeyArrays(
+        np.concatenate(records).astype(np.int64),
+        np.concatenate(rule_ids),
+        np.concatenate(hashes).astype(np.int64),
+    )
+    return found.ordered()
+
+
+class KeyArrays(NamedTuple):
+    """Blocking keys as arrays: the record each belongs to, its rule, its hash."""
+
+    records: np.ndarray
+    rules: np.ndarray
+    hashes: np.ndarray
+
+    def ordered(self) -> KeyArrays:
+        """Record by record, rule by rule."""
+        order = np.lexsort((self.rules, self.records))
+        return KeyArrays(self.records[order], self.rules[order], self.hashes[order])
+
+    def per_record(self, count: int) -> list[list[tuple[int, int]]]:
+        """Per record (of `count`), its (rule, hash) pairs."""
+        found: list[list[tuple[int, int]]] = [[] for _ in range(count)]
+        for row, rule, value in zip(
+            self.records.tolist(), self.rules.tolist(), self.hashes.tolist(), strict=True
+        ):
+            found[row].append((rule, value))
+        return found
+
+
+def blocking_key_hashes(
+    frame: pd.DataFrame, rules: tuple[BlockingRule, ...] = DEFAULT_RULES
+) -> list[list[tuple[int, int]]]:
+    """Per record of a normalised frame, its (rule index, key hash) pairs."""
+    return blocking_key_arrays(frame, rules).per_record(len(frame))

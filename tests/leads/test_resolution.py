@@ -12,7 +12,10 @@ import pytest
 from leads.resolution.blocking import (
     DEFAULT_RULES,
     CandidatePairs,
+    blocking_key_arrays,
+    blocking_key_hashes,
     derived_columns,
+    key_hashes,
     rule_keys,
 )
 from leads.resolution.comparison import FIELD_INDEX, FIELDS, columns_of, compare
@@ -359,3 +362,22 @@ def test_a_rule_keeps_its_smallest_blocks_within_its_pair_budget(population: pd.
             assert kept[kept > 0].max() <= skipped.min()
         trimmed += int(len(skipped) > 0)
     assert trimmed >= 1
+
+
+def test_blocking_key_arrays_are_each_records_non_empty_rule_keys() -> None:
+    left, right, _truth = linked_sets(200, seed=6)
+    frame = normalise(pd.concat([left, right], ignore_index=True))
+    found = blocking_key_arrays(frame)
+    work = pd.concat([frame, derived_columns(frame)], axis=1)
+    expected = [
+        (record, index, int(key_hashes(np.array([key], dtype=object))[0]))
+        for index, rule in enumerate(DEFAULT_RULES)
+        for record, key in enumerate(rule_keys(work, rule).tolist())
+        if key
+    ]
+    assert list(
+        zip(found.records.tolist(), found.rules.tolist(), found.hashes.tolist(), strict=True)
+    ) == sorted(expected)
+    assert blocking_key_hashes(frame)[5] == [
+        (rule, value) for record, rule, value in sorted(expected) if record == 5
+    ]

@@ -7,6 +7,7 @@ from django.db import connection
 
 from leads.resolution.names import clean_name, soundex
 from portal.cases.search import _LETTERS, SOUNDEX_SQL
+from portal.incidents.models import IncidentPerson
 from portal.models import AuditEvent
 from tests.cases.helpers import page_text
 from tests.incidents.factories import IncidentPersonFactory
@@ -118,5 +119,15 @@ def test_name_search_uses_the_phonetic_index(story):
 
     with connection.cursor() as cursor:
         cursor.execute("SET enable_seqscan = off")
-    plan = PersonMention.objects.annotate(k=PhoneticKey("last_name_key")).filter(k="J525").explain()
-    assert "search_mention_last_key" in plan
+    mentions = PersonMention.objects.annotate(
+        last=PhoneticKey("last_name_key"), first=PhoneticKey("first_name_key")
+    )
+    assert "search_mention_name_keys" in mentions.filter(last="J525").explain()
+    # Both keys of a two-word query are conditions on the index, none a filter over rows.
+    both = mentions.filter(last="J525", first="M600").explain()
+    assert "search_mention_name_keys" in both and "Filter" not in both
+    persons = IncidentPerson.objects.annotate(
+        last=PhoneticKey("last_name"), first=PhoneticKey("first_name")
+    ).filter(last="J525", first="M600")
+    plan = persons.explain()
+    assert "search_person_name_keys" in plan and "Filter" not in plan

@@ -49,12 +49,18 @@ def _seed() -> tuple[float, Any]:
 
 def _big_case(city: Any, detective: Any) -> Any:
     """A case as big as a long investigation gets: 50 incidents, 25 traced guns."""
+    from portal.cases.models import Case
     from portal.cases.services import case_create, case_item_add
     from portal.incidents.models import Incident
     from tracing.models import Firearm
 
+    # A new case each run: a kept database (PORTAL_BENCH_STATE_EXISTING) has the last one.
+    earlier = Case.objects.filter(agency=city, number__startswith="BENCH-").count()
     case = case_create(
-        agency=city, number="BENCH-1", title="Benchmark case", lead_detective=detective
+        agency=city,
+        number=f"BENCH-{earlier + 1}",
+        title="Benchmark case",
+        lead_detective=detective,
     )
     for incident in Incident.objects.filter(agency=city).order_by("?")[:50]:
         case_item_add(case=case, record=incident, user=detective)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import plotly.graph_objects as go
+import plotly.io as pio
 
 # Up to this many markers a map is drawn as SVG, which every browser renders with or
 # without a GPU (a virtual desktop on a closed network often has none: WebGL then
@@ -158,9 +159,13 @@ def _circle(
     return [lat + dlat * math.sin(a) for a in angles], [lon + dlon * math.cos(a) for a in angles]
 
 
+# Plotly's "none" template, looked up once: naming it in each figure costs about 10 ms.
+_PLAIN = pio.templates["none"]
+
+
 def _layout(figure: go.Figure, points: Sequence[MapPoint], *, title: str = "", height: int) -> None:
     figure.update_layout(
-        template="none",  # a plain style, and a small page: no bundled theme
+        template=_PLAIN,  # a plain style, and a small page: no bundled theme
         title={"text": title} if title else None,
         height=height,
         margin={"l": 50, "r": 10, "t": 70 if title else 40, "b": 40},

@@ -18,7 +18,7 @@ from difflib import SequenceMatcher
 from itertools import permutations
 from typing import Any
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db.models import Exists, F, Func, OuterRef, Q, TextField
 
 from leads.resolution.firearms import normalise_ffl
@@ -230,20 +230,26 @@ def _incident_people(user: Any, text: str) -> list[Hit]:
 
 
 def _addresses(user: Any, text: str) -> list[Hit]:
+    """Incidents and recoveries at an address matching every word, the newest first.
+
+    Not ranked by relevance: every match holds all the words, and ranking means
+    reading every match (a street name matches a hundred thousand recoveries of a
+    state; 0.4 s). Newest first, PostgreSQL walks the date index and stops at the
+    page's matches, or reads the few matches of a rare address through the
+    full-text index, whichever its statistics say is cheaper.
+    """
     query = SearchQuery(text, config="simple")
     incidents = (
         Incident.objects.visible_to(user)
         .annotate(document=address_vector("address"))
         .filter(document=query)
-        .annotate(rank=SearchRank(F("document"), query))
-        .order_by("-rank", "-occurred_date")[:LIMIT]
+        .order_by("-occurred_date", "-pk")[:LIMIT]
     )
     traces = (
         Trace.objects.visible_to(user)
         .annotate(document=address_vector("recovery_address"))
         .filter(document=query)
-        .annotate(rank=SearchRank(F("document"), query))
-        .order_by("-rank", "-recovery_date")[:LIMIT]
+        .order_by("-recovery_date", "-pk")[:LIMIT]
     )
     hits = [
         Hit(i.address, i.get_absolute_url(), f"incident {i.incident_number}, {i.occurred_date}")

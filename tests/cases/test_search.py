@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 
@@ -10,7 +12,7 @@ from portal.cases.search import _LETTERS, SOUNDEX_SQL
 from portal.incidents.models import IncidentPerson
 from portal.models import AuditEvent
 from tests.cases.helpers import page_text
-from tests.incidents.factories import IncidentPersonFactory
+from tests.incidents.factories import IncidentFactory, IncidentPersonFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -131,3 +133,15 @@ def test_name_search_uses_the_phonetic_index(story):
     ).filter(last="J525", first="M600")
     plan = persons.explain()
     assert "search_person_name_keys" in plan and "Filter" not in plan
+
+
+def test_addresses_come_newest_first(story, owner_client, agency_a):
+    for number, year in (("A-OLD", 2019), ("A-NEW", 2025), ("A-MID", 2022)):
+        IncidentFactory(
+            agency=agency_a,
+            incident_number=number,
+            occurred_at=dt.datetime(year, 5, 1, 12, tzinfo=dt.UTC),
+            address="15 LANTERN COURT",
+        )
+    text = _results(owner_client, "lantern court")
+    assert text.index("A-NEW") < text.index("A-MID") < text.index("A-OLD")

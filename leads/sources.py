@@ -818,11 +818,12 @@ def ballistic_candidate_apply(*, candidate_id: int) -> str:
     )
     # The evidence's mentions, edges and incremental resolution (a test-fire joins its
     # traced gun by serial) come first, when a casing has none yet.
-    evidence_ids = [candidate["query__evidence_id"], candidate["candidate__evidence_id"]]
-    mentioned = EntityMention.objects.filter(
+    evidence_ids = {candidate["query__evidence_id"], candidate["candidate__evidence_id"]}
+    # Read afresh each time it is used: the sync and the re-clustering move the mentions.
+    evidence_mentions = EntityMention.objects.filter(
         content_type=_content_type(Evidence), object_id__in=evidence_ids
-    ).count()
-    if mentioned < len(set(evidence_ids)):
+    )
+    if evidence_mentions.values("object_id").distinct().count() < len(evidence_ids):
         for agency_id in sorted(agency_ids | {candidate["agency_id"]}):
             agency_sources_sync(agency_id=agency_id)
     # The edge is drawn again from the current decision.
@@ -832,17 +833,9 @@ def ballistic_candidate_apply(*, candidate_id: int) -> str:
         evidence_id=candidate_id,
     ).delete()
     Edge.objects.bulk_create(_ballistic_edges(candidate["agency_id"]))
-    entities = set(
-        EntityMention.objects.filter(
-            content_type=_content_type(Evidence), object_id__in=evidence_ids
-        ).values_list("entity_id", flat=True)
-    )
+    entities = set(evidence_mentions.values_list("entity_id", flat=True))
     services.entities_recluster(entities)
-    now = set(
-        EntityMention.objects.filter(
-            content_type=_content_type(Evidence), object_id__in=evidence_ids
-        ).values_list("entity_id", flat=True)
-    )
+    now = set(evidence_mentions.values_list("entity_id", flat=True))
     firearms_relabel(entities | now)
     return "merged" if len(now) == 1 else "separate"
 

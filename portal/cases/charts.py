@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import networkx as nx
-import plotly.graph_objects as go
 
 from portal.cases.timeline import EVENT_KINDS, TimelineEvent
 from portal.incidents.charts import MapPoint, alert_map
@@ -35,7 +34,7 @@ NODE_COLOURS = {
 }
 
 
-def case_map(points: Sequence[MapPoint]) -> go.Figure:
+def case_map(points: Sequence[MapPoint]) -> dict[str, Any]:
     """The case's incidents, alerts and recoveries on the portal's offline map."""
     return alert_map(points, type_labels=MAP_KINDS, colours=MAP_COLOURS, height=420, webgl=False)
 

@@ -67,7 +67,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "case": case,
             "d": dashboard,
-            "map_json": charts.case_map(dashboard.points).to_json() if dashboard.points else None,
+            "map_json": charts.case_map(dashboard.points) if dashboard.points else None,
             "timeline_json": charts.timeline_figure(dashboard.events) if dashboard.events else None,
             "network_json": network_json,
         },

@@ -1,4 +1,4 @@
-"""Map figures (pure: plain dicts in, plotly figures out, no database).
+"""Map figures (pure: plain values in, plotly.js figures as plain dicts out, no database).
 
 No tile server: the map is a plotly scatter in longitude/latitude with the
 vertical axis scaled by the cosine of the latitude, so distances look right
@@ -11,9 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import plotly.graph_objects as go
-import plotly.io as pio
+from typing import Any
 
 # Up to this many markers a map is drawn as SVG, which every browser renders with or
 # without a GPU (a virtual desktop on a closed network often has none: WebGL then
@@ -62,7 +60,7 @@ def alert_map(
     height: int = 520,
     colours: dict[str, str] | None = None,
     webgl: bool | None = None,
-) -> go.Figure:
+) -> dict[str, Any]:
     """Alerts coloured by type (or by `colours`) over a base layer of incidents.
 
     Points, or counted grid cells when there are too many. WebGL draws thousands of
@@ -71,83 +69,70 @@ def alert_map(
     """
     if webgl is None:
         webgl = len(alerts) + len(base) > SVG_POINTS_MAX
-    scatter = go.Scattergl if webgl else go.Scatter
+    kind = "scattergl" if webgl else "scatter"
     type_labels = type_labels or {}
     colours = {**TYPE_COLOURS, **(colours or {})}
-    figure = go.Figure()
+    data = []
     if base:
-        figure.add_trace(
-            scatter(
-                x=[p.longitude for p in base],
-                y=[p.latitude for p in base],
-                mode="markers",
-                name="Incidents",
-                marker={"size": _sizes(base, 5), "color": "#8c959f", "opacity": 0.45},
-                text=[p.label for p in base],
-                hoverinfo="text",
+        data.append(
+            _markers(
+                kind,
+                base,
+                "Incidents",
+                {"size": _sizes(base, 5), "color": "#8c959f", "opacity": 0.45},
             )
         )
-    kinds = sorted({p.kind for p in alerts})
-    for kind in kinds:
-        points = [p for p in alerts if p.kind == kind]
-        figure.add_trace(
-            scatter(
-                x=[p.longitude for p in points],
-                y=[p.latitude for p in points],
-                mode="markers",
-                name=type_labels.get(kind, kind or "Unknown type"),
-                marker={
-                    "size": _sizes(points, 8),
-                    "color": colours.get(kind, "#0b5cad"),
-                    "opacity": 0.85,
-                },
-                text=[p.label for p in points],
-                hoverinfo="text",
-            )
-        )
-    _layout(figure, [*alerts, *base], title=title, height=height)
-    return figure
+    for alert_kind in sorted({p.kind for p in alerts}):
+        points = [p for p in alerts if p.kind == alert_kind]
+        marker = {
+            "size": _sizes(points, 8),
+            "color": colours.get(alert_kind, "#0b5cad"),
+            "opacity": 0.85,
+        }
+        name = type_labels.get(alert_kind, alert_kind or "Unknown type")
+        data.append(_markers(kind, points, name, marker))
+    return {"data": data, "layout": _layout([*alerts, *base], title=title, height=height)}
 
 
-def incident_map(incident: MapPoint, alerts: Sequence[MapPoint], *, radius_m: float) -> go.Figure:
+def incident_map(
+    incident: MapPoint, alerts: Sequence[MapPoint], *, radius_m: float
+) -> dict[str, Any]:
     """One incident, the search radius around it, and its linked alerts."""
-    figure = go.Figure()
     circle_lat, circle_lon = _circle(incident.latitude, incident.longitude, radius_m)
-    figure.add_trace(
-        go.Scatter(
-            x=circle_lon,
-            y=circle_lat,
-            mode="lines",
-            name=f"{radius_m:.0f} m",
-            line={"color": "#8c959f", "dash": "dot"},
-            hoverinfo="skip",
-        )
-    )
-    figure.add_trace(
-        go.Scatter(
-            x=[incident.longitude],
-            y=[incident.latitude],
-            mode="markers",
-            name="Incident",
-            marker={"size": 14, "color": "#1d3557", "symbol": "star"},
-            text=[incident.label],
-            hoverinfo="text",
-        )
-    )
+    data: list[dict[str, Any]] = [
+        {
+            "type": "scatter",
+            "x": circle_lon,
+            "y": circle_lat,
+            "mode": "lines",
+            "name": f"{radius_m:.0f} m",
+            "line": {"color": "#8c959f", "dash": "dot"},
+            "hoverinfo": "skip",
+        },
+        _markers(
+            "scatter", [incident], "Incident", {"size": 14, "color": "#1d3557", "symbol": "star"}
+        ),
+    ]
     if alerts:
-        figure.add_trace(
-            go.Scatter(
-                x=[p.longitude for p in alerts],
-                y=[p.latitude for p in alerts],
-                mode="markers",
-                name="Linked alerts",
-                marker={"size": 10, "color": [TYPE_COLOURS.get(p.kind, "#b42318") for p in alerts]},
-                text=[p.label for p in alerts],
-                hoverinfo="text",
-            )
-        )
-    _layout(figure, [incident, *alerts], height=380)
-    return figure
+        colours = [TYPE_COLOURS.get(p.kind, "#b42318") for p in alerts]
+        data.append(_markers("scatter", alerts, "Linked alerts", {"size": 10, "color": colours}))
+    return {"data": data, "layout": _layout([incident, *alerts], height=380)}
+
+
+def _markers(
+    kind: str, points: Sequence[MapPoint], name: str, marker: dict[str, Any]
+) -> dict[str, Any]:
+    """One plotly.js marker trace of points, their labels shown on hover."""
+    return {
+        "type": kind,
+        "x": [p.longitude for p in points],
+        "y": [p.latitude for p in points],
+        "mode": "markers",
+        "name": name,
+        "marker": marker,
+        "text": [p.label for p in points],
+        "hoverinfo": "text",
+    }
 
 
 def _circle(
@@ -159,25 +144,28 @@ def _circle(
     return [lat + dlat * math.sin(a) for a in angles], [lon + dlon * math.cos(a) for a in angles]
 
 
-# Plotly's "none" template, looked up once: naming it in each figure costs about 10 ms.
-_PLAIN = pio.templates["none"]
-
-
-def _layout(figure: go.Figure, points: Sequence[MapPoint], *, title: str = "", height: int) -> None:
-    figure.update_layout(
-        template=_PLAIN,  # a plain style, and a small page: no bundled theme
-        title={"text": title} if title else None,
-        height=height,
-        margin={"l": 50, "r": 10, "t": 70 if title else 40, "b": 40},
-        plot_bgcolor="#f6f8fa",
-        legend={"orientation": "h", "x": 0, "y": 1.02, "xanchor": "left", "yanchor": "bottom"},
-        xaxis={"title": "Longitude", "showgrid": True, "gridcolor": "#e5e7eb", "zeroline": False},
-        yaxis={
-            "title": "Latitude",
+def _layout(points: Sequence[MapPoint], *, title: str = "", height: int) -> dict[str, Any]:
+    """Plain style (no bundled theme), true scale, legend above the plot."""
+    layout: dict[str, Any] = {
+        "height": height,
+        "margin": {"l": 50, "r": 10, "t": 70 if title else 40, "b": 40},
+        "plot_bgcolor": "#f6f8fa",
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "xanchor": "left", "yanchor": "bottom"},
+        "xaxis": {
+            "title": {"text": "Longitude"},
+            "showgrid": True,
+            "gridcolor": "#e5e7eb",
+            "zeroline": False,
+        },
+        "yaxis": {
+            "title": {"text": "Latitude"},
             "showgrid": True,
             "gridcolor": "#e5e7eb",
             "zeroline": False,
             "scaleanchor": "x",
             "scaleratio": _aspect(points),
         },
-    )
+    }
+    if title:
+        layout["title"] = {"text": title}
+    return layout

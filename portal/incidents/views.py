@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.conf import settings
@@ -77,7 +76,7 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "incident": incident,
             "links": links,
             "persons": persons,
-            "figure_json": figure.to_json(),
+            "figure": figure,
             "radius_m": settings.PORTAL_ALERT_LINK_RADIUS_M,
         },
     )
@@ -131,7 +130,7 @@ def alert_map_view(request: HttpRequest) -> HttpResponse:
         "incidents/alert_map.html",
         {
             "filterset": filterset,
-            "figure_json": figure.to_json(),
+            "figure": figure,
             "alert_count": layers.alert_count,
             "incident_count": layers.incident_count,
             "cell_metres": layers.cell_metres,
@@ -171,7 +170,7 @@ def alert_live_json(request: HttpRequest) -> JsonResponse:
                 }
                 for alert in context["alerts"]
             ],
-            "figure": json.loads(context["figure_json"]),
+            "figure": context["figure"],
         }
     )
 
@@ -186,6 +185,5 @@ def _live_context(request: HttpRequest) -> dict[str, Any]:
     return {
         "alerts": alerts,
         "figure": figure,
-        "figure_json": figure.to_json(),
         "now": timezone.now(),
     }

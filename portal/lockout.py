@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from portal.audit import audit_log
 from portal.choices import AuditEventType, AuditOutcome
-from portal.models import AuditEvent, User
+from portal.models import AuditEvent, User, sharing_owner_ids
 
 
 def recent_failures(user: User) -> int:
@@ -96,3 +96,15 @@ class LockoutModelBackend(ModelBackend):
             # PermissionDenied stops every backend and is reported as a failed login.
             raise PermissionDenied("Account locked")
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+    def get_user(self, user_id: Any) -> Any:
+        """The signed-in user of a request, with the agencies that share with theirs read
+        in the same query: every scoped query of the request uses them
+        (visible_agency_filter), and the next request reads them again."""
+        try:
+            user = User._default_manager.annotate(sharing_owner_ids=sharing_owner_ids()).get(
+                pk=user_id
+            )
+        except User.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AbstractUser, AnonymousUser
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
-from django.urls import reverse
+from django.db.models import OuterRef, Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from portal.choices import AuditEventType, AuditOutcome, JobStatus, Role
+from portal.record_urls import record_url
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -30,8 +31,36 @@ def visible_agency_filter(user: AbstractBaseUser | AnonymousUser | None, field: 
     agency_id = getattr(user, "agency_id", None)
     if agency_id is None:
         return None
+    owners = getattr(user, "sharing_owner_ids", None)
+    if owners is not None:
+        # Read with the signed-in user of this request (LockoutModelBackend.get_user): a
+        # list of numbers, cheaper to build into each query of a page than a subquery,
+        # and PostgreSQL plans with the agencies' own statistics.
+        return Q(**{f"{field}__in": [agency_id, *owners]})
     sharing_owners = SharingAgreement.objects.active().filter(partner_id=agency_id)
     return Q(**{field: agency_id}) | Q(**{f"{field}__in": sharing_owners.values("owner_id")})
+
+
+def sharing_owner_ids() -> ArraySubquery:
+    """Annotation for a User query: the agencies sharing with the user's agency today."""
+    return ArraySubquery(
+        SharingAgreement.objects.active()
+        .filter(partner_id=OuterRef("agency_id"))
+        .order_by("owner_id")
+        .values("owner_id")
+    )
+
+
+def visible_agency_ids(user: AbstractBaseUser | AnonymousUser | None) -> set[int]:
+    """The agencies whose records `user` may see (the rule above)."""
+    condition = visible_agency_filter(user, "id")
+    if condition is None:
+        return set()
+    owners = getattr(user, "sharing_owner_ids", None)
+    if owners is not None:
+        # Agencies are never deleted while they own records (PROTECT): the ids are the set.
+        return {getattr(user, "agency_id", None), *owners}
+    return set(Agency.objects.filter(condition).values_list("pk", flat=True))
 
 
 class AgencyQuerySet(models.QuerySet["Agency"]):
@@ -63,7 +92,7 @@ class Agency(models.Model):
         return f"{self.name} ({self.ori})"
 
     def get_absolute_url(self) -> str:
-        return reverse("agency_detail", args=[self.pk])
+        return record_url("agency_detail", self.pk)
 
     def clean(self) -> None:
         self.ori = self.ori.strip().upper()
@@ -237,7 +266,7 @@ class Job(AgencyOwned):
         return f"{self.label} ({self.get_status_display()})"
 
     def get_absolute_url(self) -> str:
-        return reverse("job_detail", args=[self.pk])
+        return record_url("job_detail", self.pk)
 
     @property
     def percent(self) -> int:

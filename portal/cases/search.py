@@ -24,8 +24,8 @@ from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, TextField
 from leads.resolution.firearms import normalise_ffl
 from leads.resolution.names import clean_name, name_tokens, soundex
 from portal.cases.models import Case
-from portal.cases.timeline import visible_agency_ids
 from portal.incidents.models import Incident, IncidentPerson
+from portal.models import visible_agency_ids
 from tracing.models import Dealer, Firearm, PersonMention, Purchase, Trace
 from tracing.normalise import serial_key
 

@@ -35,11 +35,10 @@ from portal.cases.timeline import (
     link_events,
     sorted_events,
     trace_events,
-    visible_agency_ids,
 )
 from portal.incidents.charts import MapPoint
 from portal.incidents.models import Incident, IncidentPerson, ShotSpotterAlert
-from portal.models import AuditEvent, Job
+from portal.models import AuditEvent, Job, visible_agency_ids
 from tracing.models import Firearm, PersonMention, Trace
 
 NETWORK_MAX_NODES = 60

@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from portal.models import Agency, Job
@@ -77,3 +79,30 @@ def test_api_lists_only_visible_records(owner_client, outsider_client, agency_a)
     assert [row["id"] for row in owner_client.get("/api/v1/jobs/").json()["results"]] == [job.pk]
     assert outsider_client.get("/api/v1/jobs/").json()["results"] == []
     assert outsider_client.get(f"/api/v1/jobs/{job.pk}/").status_code == 404
+
+
+def test_a_request_reads_the_sharing_agreements_with_its_user_and_the_next_request_again(
+    outsider, outsider_client, agency_a, agency_b
+):
+    """The signed-in user's query reads the agreements (not each query of the page); a
+    revoked agreement hides the owner's records from the very next request."""
+    job = make_job(agency_a, "shared by A")
+    agreement = SharingAgreementFactory(owner=agency_a, partner=agency_b)
+    with CaptureQueriesContext(connection) as captured:
+        assert outsider_client.get(job.get_absolute_url()).status_code == 200
+        assert outsider_client.get("/api/v1/jobs/").json()["results"][0]["id"] == job.pk
+    reads = [q["sql"] for q in captured if '"portal_sharingagreement"' in q["sql"]]
+    assert len(reads) == 2, reads  # one per request, in the query of its user
+    assert all('FROM "portal_user"' in sql for sql in reads)
+
+    agreement.is_active = False
+    agreement.save()
+    assert outsider_client.get(job.get_absolute_url()).status_code == 404
+    assert outsider_client.get("/api/v1/jobs/").json()["results"] == []
+    # A user not loaded by a request (a task, a command) carries the rule in each query.
+    shared = Job.objects.visible_to(outsider)
+    assert 'FROM "portal_sharingagreement"' in str(shared.query)
+    assert not shared.exists()
+    agreement.is_active = True
+    agreement.save()
+    assert list(shared.all()) == [job]

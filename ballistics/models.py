@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.db import models
-from django.urls import reverse
 
 from ballistics.choices import Decision, EvidenceKind, FiringPinShape
 from portal.models import AgencyOwned
+from portal.record_urls import record_url
 
 
 class Evidence(AgencyOwned):
@@ -58,7 +58,7 @@ class Evidence(AgencyOwned):
         return self.exhibit_number
 
     def get_absolute_url(self) -> str:
-        return reverse("ballistics:evidence_detail", args=[self.pk])
+        return record_url("ballistics:evidence_detail", self.pk)
 
 
 class Photograph(AgencyOwned):
@@ -117,7 +117,7 @@ class Scan(AgencyOwned):
         return self.original_name
 
     def get_absolute_url(self) -> str:
-        return reverse("ballistics:scan_detail", args=[self.pk])
+        return record_url("ballistics:scan_detail", self.pk)
 
 
 class Candidate(AgencyOwned):
@@ -155,4 +155,4 @@ class Candidate(AgencyOwned):
         return f"{self.query} ~ {self.candidate}: {self.score:g}"
 
     def get_absolute_url(self) -> str:
-        return reverse("ballistics:candidate_detail", args=[self.pk])
+        return record_url("ballistics:candidate_detail", self.pk)

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from leads import selectors, services
 from leads.models import Edge, EdgeKind, Entity, EntityKind, EntityMention, Judgement
 from leads.network_chart import network_figure
+from portal import record_urls
 from portal.audit import audit_export, audit_log, audit_search, audit_view
 from portal.choices import AuditEventType
 from portal.exports import csv_response
@@ -196,7 +197,7 @@ def entity_network(request: HttpRequest, pk: int) -> HttpResponse:
         entity.pk,
         edges,
         hidden=ego.hidden,
-        url_of=lambda node: reverse("entity_detail", args=[node]),
+        url_of=lambda node: record_urls.record_url("entity_detail", node),
         filename=f"network-{entity.pk}",
     )
     for edge in edges:

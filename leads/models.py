@@ -11,9 +11,9 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.urls import reverse
 
 from portal.models import AgencyOwned
+from portal.record_urls import record_url
 
 
 class EntityKind(models.TextChoices):
@@ -59,7 +59,7 @@ class Entity(AgencyOwned):
         return self.label or f"{self.kind} {self.pk}"
 
     def get_absolute_url(self) -> str:
-        return reverse("entity_detail", args=[self.pk])
+        return record_url("entity_detail", self.pk)
 
 
 class EntityMention(AgencyOwned):
@@ -323,9 +323,7 @@ class Lead(AgencyOwned):
         return f"{self.number} {self.title}"
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
-        return reverse("leads:lead_detail", args=[self.pk])
+        return record_url("leads:lead_detail", self.pk)
 
     @property
     def is_open(self) -> bool:

@@ -8,6 +8,7 @@ from django.db.models.functions import Upper
 from django.urls import reverse
 
 from portal.models import Agency, AgencyOwned, SourceFile
+from portal.record_urls import record_url
 from tracing.choices import MentionRole, TraceStatus
 from tracing.ffl import LICENSE_TYPES
 
@@ -116,7 +117,7 @@ class Dealer(models.Model):
         return f"{self.display_name} ({self.ffl_number})"
 
     def get_absolute_url(self) -> str:
-        return reverse("tracing:dealer_detail", args=[self.pk])
+        return record_url("tracing:dealer_detail", self.pk)
 
     @property
     def display_name(self) -> str:
@@ -180,7 +181,7 @@ class Firearm(AgencyOwned):
         return f"{self.manufacturer} {self.model} {self.caliber} ({serial})".strip()
 
     def get_absolute_url(self) -> str:
-        return reverse("tracing:firearm_detail", args=[self.pk])
+        return record_url("tracing:firearm_detail", self.pk)
 
 
 class Trace(AgencyOwned):
@@ -253,7 +254,7 @@ class Trace(AgencyOwned):
         return f"Trace {self.trace_number}"
 
     def get_absolute_url(self) -> str:
-        return reverse("tracing:trace_detail", args=[self.pk])
+        return record_url("tracing:trace_detail", self.pk)
 
     @property
     def ttc_under_1_year(self) -> bool:
@@ -311,7 +312,7 @@ class PersonMention(AgencyOwned):
         return f"{self.get_role_display()}: {self.full_name}"
 
     def get_absolute_url(self) -> str:
-        return reverse("tracing:purchaser_detail", args=[self.pk])
+        return record_url("tracing:purchaser_detail", self.pk)
 
     @property
     def full_name(self) -> str:

@@ -12,10 +12,10 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.urls import reverse
 
 from portal.cases.choices import CaseStatus
 from portal.models import AgencyOwned
+from portal.record_urls import record_url
 
 
 class Case(AgencyOwned):
@@ -44,7 +44,7 @@ class Case(AgencyOwned):
         return f"Case {self.number}: {self.title}"
 
     def get_absolute_url(self) -> str:
-        return reverse("cases:case_detail", args=[self.pk])
+        return record_url("cases:case_detail", self.pk)
 
 
 class CaseItem(AgencyOwned):

@@ -10,10 +10,10 @@ import math
 
 from django.db import models
 from django.db.models.functions import Upper
-from django.urls import reverse
 
 from portal.incidents.choices import AlertType, LinkRule, PersonRole, ReceivedVia
 from portal.models import AgencyOwned, SourceFile
+from portal.record_urls import record_url
 
 # Metres in one degree of latitude (and of longitude at the equator).
 METRES_PER_DEGREE = 111_320.0
@@ -102,7 +102,7 @@ class Incident(AgencyOwned, SourceRecord):
         return f"Incident {self.incident_number}"
 
     def get_absolute_url(self) -> str:
-        return reverse("incidents:incident_detail", args=[self.pk])
+        return record_url("incidents:incident_detail", self.pk)
 
 
 class IncidentPerson(AgencyOwned, SourceRecord):
@@ -205,7 +205,7 @@ class ShotSpotterAlert(AgencyOwned, SourceRecord):
         return f"Alert {self.source_id}"
 
     def get_absolute_url(self) -> str:
-        return reverse("incidents:alert_detail", args=[self.pk])
+        return record_url("incidents:alert_detail", self.pk)
 
     @property
     def date_only(self) -> bool:

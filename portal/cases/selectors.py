@@ -14,7 +14,7 @@ from statistics import median
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from ballistics.choices import Decision
@@ -342,16 +342,24 @@ def _case_network(
 
 
 def _entities_with_visible_mentions(user: Any, entity_ids: set[int]) -> set[int]:
-    """Entities (outside the case) with at least one mention the user may see."""
+    """Entities (outside the case) with at least one mention the user may see.
+
+    One query that stops, for each entity, at its first visible mention: a dealer's or
+    a place's entity has a mention for every trace through it.
+    """
     if not entity_ids:
         return set()
-    mentions = list(
-        EntityMention.objects.filter(entity_id__in=entity_ids).only(
-            "pk", "entity_id", "content_type_id", "object_id"
-        )
+    visible_mention = Q(pk__in=[])
+    models = [m for label in ENTITY_SOURCE_LABELS if (m := record_model(label)) is not None]
+    for model, content_type in ContentType.objects.get_for_models(*models).items():
+        record = visible_records(user, model).filter(pk=OuterRef("object_id"))
+        visible_mention |= Q(content_type=content_type) & Q(Exists(record))
+    mentions = EntityMention.objects.filter(visible_mention, entity_id=OuterRef("pk"))
+    return set(
+        Entity.objects.filter(pk__in=entity_ids)
+        .filter(Exists(mentions))
+        .values_list("pk", flat=True)
     )
-    visible = _visible_mention_ids(user, mentions)
-    return {m.entity_id for m in mentions if m.pk in visible}
 
 
 def case_open_leads(

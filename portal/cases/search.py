@@ -246,7 +246,9 @@ def _newest_matches(records: QuerySet[Any], query: SearchQuery, date: str) -> li
     words it had no statistics on, testing every row of the table.
     """
     matching = records.filter(document=query)
-    found = list(matching.values_list("pk", flat=True)[: ADDRESS_PROBE + 1])
+    # Unordered: the model's default order (newest first) would make the probe itself
+    # walk the date index, computing every row's tsvector until it had its matches.
+    found = list(matching.order_by().values_list("pk", flat=True)[: ADDRESS_PROBE + 1])
     if len(found) <= ADDRESS_PROBE:
         matching = records.filter(pk__in=found)
     return list(matching.order_by(f"-{date}", "-pk")[:LIMIT])

@@ -31,14 +31,20 @@ def visible_agency_filter(user: AbstractBaseUser | AnonymousUser | None, field: 
     agency_id = getattr(user, "agency_id", None)
     if agency_id is None:
         return None
-    owners = getattr(user, "sharing_owner_ids", None)
-    if owners is not None:
-        # Read with the signed-in user of this request (LockoutModelBackend.get_user): a
-        # list of numbers, cheaper to build into each query of a page than a subquery,
+    agencies = _agencies_read_with(user)
+    if agencies is not None:
+        # A list of numbers: cheaper to build into each query of a page than a subquery,
         # and PostgreSQL plans with the agencies' own statistics.
-        return Q(**{f"{field}__in": [agency_id, *owners]})
+        return Q(**{f"{field}__in": agencies})
     sharing_owners = SharingAgreement.objects.active().filter(partner_id=agency_id)
     return Q(**{field: agency_id}) | Q(**{f"{field}__in": sharing_owners.values("owner_id")})
+
+
+def _agencies_read_with(user: Any) -> list[int] | None:
+    """The user's agency and those sharing with it, when read with the signed-in user of
+    this request (LockoutModelBackend.get_user); None for a user loaded otherwise."""
+    owners = getattr(user, "sharing_owner_ids", None)
+    return None if owners is None else [user.agency_id, *owners]
 
 
 def sharing_owner_ids() -> ArraySubquery:
@@ -56,10 +62,10 @@ def visible_agency_ids(user: AbstractBaseUser | AnonymousUser | None) -> set[int
     condition = visible_agency_filter(user, "id")
     if condition is None:
         return set()
-    owners = getattr(user, "sharing_owner_ids", None)
-    if owners is not None:
+    agencies = _agencies_read_with(user)
+    if agencies is not None:
         # Agencies are never deleted while they own records (PROTECT): the ids are the set.
-        return {getattr(user, "agency_id", None), *owners}
+        return set(agencies)
     return set(Agency.objects.filter(condition).values_list("pk", flat=True))
 
 

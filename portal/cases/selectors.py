@@ -275,12 +275,15 @@ def case_dashboard(user: Any, case: Case) -> CaseDashboard:
     return dashboard
 
 
+def _entity_source_types() -> dict[Any, ContentType]:
+    """{model: content type} of the installed kinds of record entities are resolved from."""
+    models = [m for label in ENTITY_SOURCE_LABELS if (m := record_model(label)) is not None]
+    return ContentType.objects.get_for_models(*models)
+
+
 def _entity_condition(record_ids: dict[str, set[int]]) -> Q:
     condition = Q(pk__in=[])
-    types = ContentType.objects.get_for_models(
-        *[m for label in ENTITY_SOURCE_LABELS if (m := record_model(label)) is not None]
-    )
-    for model, content_type in types.items():
+    for model, content_type in _entity_source_types().items():
         ids = record_ids.get(model._meta.label_lower)
         if ids:
             condition |= Q(content_type=content_type, object_id__in=ids)
@@ -350,8 +353,7 @@ def _entities_with_visible_mentions(user: Any, entity_ids: set[int]) -> set[int]
     if not entity_ids:
         return set()
     visible_mention = Q(pk__in=[])
-    models = [m for label in ENTITY_SOURCE_LABELS if (m := record_model(label)) is not None]
-    for model, content_type in ContentType.objects.get_for_models(*models).items():
+    for model, content_type in _entity_source_types().items():
         record = visible_records(user, model).filter(pk=OuterRef("object_id"))
         visible_mention |= Q(content_type=content_type) & Q(Exists(record))
     mentions = EntityMention.objects.filter(visible_mention, entity_id=OuterRef("pk"))
@@ -378,8 +380,7 @@ def case_open_leads(
         for item in items:
             record_ids[_label(item)].add(item.object_id)
     condition = Q(pk__in=lead_ids)
-    models = [m for label in ENTITY_SOURCE_LABELS if (m := record_model(label)) is not None]
-    for model, content_type in ContentType.objects.get_for_models(*models).items():
+    for model, content_type in _entity_source_types().items():
         ids = record_ids.get(model._meta.label_lower)
         if ids:
             condition |= Q(records__content_type=content_type, records__object_id__in=ids)

@@ -22,7 +22,7 @@ from pathlib import Path
 from portal.copy_text import NULL, copy_text_line
 from portal.tabular import ColumnProfile, RowError, TableError, parse_date
 from tracing.ffl import FFLError, parse_ffl
-from tracing.normalise import Normaliser, is_handgun, name_key
+from tracing.normalise import Normaliser, is_handgun, name_key, name_sound
 
 PROFILE_DIR = Path(__file__).resolve().parent / "profiles"
 DEFAULT_PROFILE = "default"
@@ -44,6 +44,8 @@ PERSON_FIELDS = (
     "first_key",
     "person_key",
     "present",
+    "last_sound",
+    "first_sound",
 )
 
 # Dealers as the file names them (the last row naming an FFL wins), for the dealer table.
@@ -262,6 +264,8 @@ FIELDS: tuple[str, ...] = (
 _TRUE = frozenset(("y", "yes", "true", "t", "1", "x"))
 _FALSE = frozenset(("", "n", "no", "false", "f", "0"))
 _name_key = lru_cache(maxsize=200_000)(name_key)
+
+
 _parse_status = lru_cache(maxsize=1024)(parse_status)
 
 
@@ -414,6 +418,8 @@ class EtraceParser:
             first_key,
             person_key,
             "t" if present else "f",
+            name_sound(last_key),
+            name_sound(first_key),
         ]
 
     def _line(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
@@ -11,6 +13,7 @@ from portal.models import Agency, AgencyOwned, SourceFile
 from portal.record_urls import record_url
 from tracing.choices import MentionRole, TraceStatus
 from tracing.ffl import LICENSE_TYPES
+from tracing.normalise import name_sound
 
 
 class ManufacturerAlias(models.Model):
@@ -295,6 +298,10 @@ class PersonMention(AgencyOwned):
     last_name_key = models.CharField(max_length=100, blank=True)
     first_name_key = models.CharField(max_length=100, blank=True)
     person_key = models.CharField(max_length=220, help_text="Normalised last|first|date of birth.")
+    # Soundex of the two name keys (portal.phonetic), written by the import: the name
+    # search reads them through a plain index, spelling aside.
+    last_name_sound = models.CharField(max_length=4, blank=True, default="")
+    first_name_sound = models.CharField(max_length=4, blank=True, default="")
     source_file = models.ForeignKey(
         SourceFile, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
@@ -303,13 +310,22 @@ class PersonMention(AgencyOwned):
 
     class Meta:
         ordering = ["last_name", "first_name"]
-        indexes = [models.Index(fields=["person_key"], name="mention_person_key_idx")]
+        indexes = [
+            models.Index(fields=["person_key"], name="mention_person_key_idx"),
+            models.Index(fields=["last_name_sound", "first_name_sound"], name="mention_sounds_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["trace", "role"], name="unique_mention_role")
         ]
 
     def __str__(self) -> str:
         return f"{self.get_role_display()}: {self.full_name}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The import writes the same keys with SQL (tracing.services); one rule for both.
+        self.last_name_sound = name_sound(self.last_name_key)
+        self.first_name_sound = name_sound(self.first_name_key)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return record_url("tracing:purchaser_detail", self.pk)

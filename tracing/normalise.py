@@ -10,11 +10,14 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from portal.phonetic import soundex
+
 _NOT_WORD = re.compile(r"[^A-Z0-9&]+")
 _NOT_CALIBER = re.compile(r"[^A-Z0-9.]+")
 _SERIAL_NOISE = re.compile(r"[\s\-./_]+")
 _NOT_NAME = re.compile(r"[^A-Z ]+")
 _SPACES = re.compile(r"\s+")
+_NOT_LETTER = re.compile(r"[^a-z]+")
 
 HANDGUN_TYPES = frozenset(
     {"PISTOL", "REVOLVER", "DERRINGER", "HANDGUN", "PISTOL SEMIAUTOMATIC", "SEMIAUTOMATIC PISTOL"}
@@ -42,6 +45,16 @@ def name_key(text: str) -> str:
     """'O'Neil-Smith ' -> 'ONEIL SMITH'... letters and single spaces, for later resolution."""
     cleaned = text.upper().replace("'", "").replace("-", " ")
     return _SPACES.sub(" ", _NOT_NAME.sub("", cleaned)).strip()
+
+
+@lru_cache(maxsize=200_000)
+def name_sound(key: str) -> str:
+    """Soundex of a name key, its letters only ('ONEIL SMITH' -> 'O542'); '' for none.
+
+    The phonetic key the name search matches (portal.cases.search) and the SQL
+    twin computes alike.
+    """
+    return soundex(_NOT_LETTER.sub("", key.lower()))
 
 
 @lru_cache(maxsize=4096)

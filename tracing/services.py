@@ -21,6 +21,7 @@ import datetime as dt
 import gc
 import io
 import queue
+import sys
 import threading
 from collections import defaultdict
 from collections.abc import Iterator
@@ -195,6 +196,30 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+# While the parser thread runs, a thread that wants the interpreter lock waits up to
+# this long for it (Python's default is 5 ms).
+STAGE_SWITCH_INTERVAL = 0.0001
+
+
+@contextmanager
+def _quick_handoff() -> Iterator[None]:
+    """Hand the interpreter lock to a waiting thread after 0.1 ms instead of 5 ms.
+
+    The staging writer thread needs the lock for a moment after each statement
+    and each chunk it sends, while the parser thread wants it all the time: at
+    the default interval the writer queued behind the parser for about a third
+    of its time (measured on a 200,000-row file: the writer busy 15.4 s of which
+    PostgreSQL worked about 10). A thread that waits for nothing gives the lock
+    up no more often, so the shorter interval costs the parser next to nothing.
+    """
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(STAGE_SWITCH_INTERVAL)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(previous)
+
+
 def _read_records(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     """The header and (row number, cells) of the file: CSV streamed, a workbook by its rows."""
     if table_kind(path) == "csv":
@@ -322,7 +347,8 @@ def _trace_changes(cursor: Any, agency_id: int) -> dict[int, tuple[int, dict[str
 
 MENTION_COLUMNS = (
     "last_name, first_name, middle_name, aliases, dob_as_written, dob, sex, race, address, "
-    "city, state, zip_code, last_name_key, first_name_key, person_key"
+    "city, state, zip_code, last_name_key, first_name_key, person_key, last_name_sound, "
+    "first_name_sound"
 )
 
 
@@ -399,21 +425,22 @@ def _stage(raw: Any, lines: Iterator[str], params: dict[str, Any]) -> None:
                 failed.append(exc)
 
     writer = threading.Thread(target=write_chunks, name="etrace-stage", daemon=True)
-    writer.start()
-    try:
-        batch: list[str] = []
-        for line in lines:
-            batch.append(line)
-            if len(batch) >= STAGE_CHUNK_LINES:
-                if failed:
-                    break
+    with _quick_handoff():
+        writer.start()
+        try:
+            batch: list[str] = []
+            for line in lines:
+                batch.append(line)
+                if len(batch) >= STAGE_CHUNK_LINES:
+                    if failed:
+                        break
+                    chunks.put("".join(batch))
+                    batch = []
+            if batch and not failed:
                 chunks.put("".join(batch))
-                batch = []
-        if batch and not failed:
-            chunks.put("".join(batch))
-    finally:
-        chunks.put(None)
-        writer.join()
+        finally:
+            chunks.put(None)
+            writer.join()
     if failed:
         raise failed[0]
 

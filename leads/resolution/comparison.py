@@ -18,7 +18,8 @@ import pandas as pd
 from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.process import cpdist
 
-from leads.resolution.names import canonical_first_name, soundex
+from leads.resolution.names import canonical_first_name
+from portal.phonetic import soundex
 
 Columns = dict[str, np.ndarray]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from functools import lru_cache
 
 # Common English given-name variants mapped to one canonical form, so that
 # "Bob" meets "Robert" and "Jon" meets "Johnathan" at the nickname level.
@@ -190,30 +189,3 @@ def date_key(value: object) -> str:
         # Typos may make an impossible calendar date: keep the digits, they still compare.
         return digits
     return ""
-
-
-_SOUNDEX_CODES = {
-    **dict.fromkeys("bfpv", "1"),
-    **dict.fromkeys("cgjkqsxz", "2"),
-    **dict.fromkeys("dt", "3"),
-    "l": "4",
-    **dict.fromkeys("mn", "5"),
-    "r": "6",
-}
-
-
-@lru_cache(maxsize=200_000)
-def soundex(name: str) -> str:
-    """American Soundex of a cleaned name ("" for an empty one)."""
-    if not name:
-        return ""
-    first = name[0]
-    result = [first.upper()]
-    previous = _SOUNDEX_CODES.get(first, "")
-    for char in name[1:]:
-        code = _SOUNDEX_CODES.get(char, "")
-        if code and code != previous:
-            result.append(code)
-        if char not in "hw":
-            previous = code
-    return ("".join(result) + "000")[:4]

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from leads.resolution import names
+from portal.phonetic import soundex
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ def normalise(frame: pd.DataFrame) -> pd.DataFrame:
             ),
             "middle": middle,
             "last": last,
-            "last_soundex": _per_distinct(last_series, lambda v: names.soundex(str(v or ""))),
+            "last_soundex": _per_distinct(last_series, lambda v: soundex(str(v or ""))),
             "dob": dob,
             "birth_year_min": years_min,
             "birth_year_max": years_max,

@@ -3,11 +3,13 @@ case numbers, addresses; only over what the user may see.
 
 Core PostgreSQL only (DESIGN.md: the embedded server has no contrib extension,
 so no pg_trgm): addresses go through full-text search (a `simple` tsvector with
-a GIN index), names through a phonetic key: American Soundex written as a SQL
-expression (the twin of leads.resolution.names.soundex, which computes the
-query's key; a test proves they agree) with a B-tree index on that expression.
-Both kinds of index are created by this app's migration 0002 on the tables it
-searches. Identifiers are normalised the way their importers normalise them.
+a GIN index), names through a phonetic key, American Soundex
+(portal.phonetic.soundex computes the query's keys). Trace mentions store the
+keys of their names, written by the e-Trace import, under a plain B-tree index;
+incident persons are matched on the same key written as a SQL expression (its
+twin; a test proves they agree) with a B-tree index on that expression. The
+indexes are created by this app's migrations and tracing's 0006.
+Identifiers are normalised the way their importers normalise them.
 """
 
 from __future__ import annotations
@@ -22,16 +24,17 @@ from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, TextField
 
 from leads.resolution.firearms import normalise_ffl
-from leads.resolution.names import clean_name, name_tokens, soundex
+from leads.resolution.names import clean_name, name_tokens
 from portal.cases.models import Case
 from portal.incidents.models import Incident, IncidentPerson
 from portal.models import visible_agency_ids
+from portal.phonetic import soundex
 from tracing.models import Dealer, Firearm, PersonMention, Purchase, Trace
 from tracing.normalise import serial_key
 
 LIMIT = 20
 NAME_CANDIDATES = 200
-# The SQL twin of leads.resolution.names.soundex, for a name column `c`: letters only,
+# The SQL twin of portal.phonetic.soundex, for a name column `c`: letters only,
 # lower case; vowels and y separate (0), h and w are transparent (dropped, except as the
 # first letter), runs of one code collapse, then the separators go.
 _LETTERS = "lower(regexp_replace(({c})::text, '[^A-Za-z]+', '', 'g'))"
@@ -184,14 +187,11 @@ def _similarity(query: str, name: str) -> float:
 
 
 def _trace_people(user: Any, text: str) -> list[Hit]:
-    condition = _name_condition(_name_keys(text), "last_key", "first_key")
+    condition = _name_condition(_name_keys(text), "last_name_sound", "first_name_sound")
     if condition is None:
         return []
     mentions = list(
         PersonMention.objects.visible_to(user)
-        .annotate(
-            last_key=PhoneticKey(F("last_name_key")), first_key=PhoneticKey(F("first_name_key"))
-        )
         .filter(condition)
         .select_related("trace")[:NAME_CANDIDATES]
     )

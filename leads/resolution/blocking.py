@@ -53,6 +53,14 @@ DEFAULT_RULES: tuple[BlockingRule, ...] = (
 )
 
 
+# A rule's largest blocks are skipped beyond this many pairs per record. Measured on the
+# state-scale demo (2.5 M person mentions): at 8 instead of 20, every pair that linked
+# stayed a candidate and 81 % of the review pairs did; the ones dropped were all the
+# same first and last name in one city with nothing else known (a state's common
+# names), which the name rules pair by the thousand and no analyst can decide.
+MAX_PAIRS_PER_RECORD = 8.0
+
+
 def derived_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """Columns only blocking needs: month and day of birth (catches typos in the year)."""
     dob = frame["dob"].astype(str)
@@ -161,7 +169,7 @@ class CandidatePairs:
         *,
         link_only: bool = False,
         max_block_size: int = 400,
-        max_pairs_per_record: float = 20.0,
+        max_pairs_per_record: float = MAX_PAIRS_PER_RECORD,
         partitions: np.ndarray | None = None,
     ) -> None:
         work = pd.concat([frame, derived_columns(frame)], axis=1)

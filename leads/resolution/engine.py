@@ -10,7 +10,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from leads.resolution.blocking import DEFAULT_RULES, BlockingRule, CandidatePairs
+from leads.resolution.blocking import (
+    DEFAULT_RULES,
+    MAX_PAIRS_PER_RECORD,
+    BlockingRule,
+    CandidatePairs,
+)
 from leads.resolution.clustering import cluster
 from leads.resolution.comparison import FIELD_INDEX, Columns, columns_of, compare
 from leads.resolution.model import FieldReason, MatchModel, probability, train
@@ -38,7 +43,7 @@ class Settings:
     rules: tuple[BlockingRule, ...] = DEFAULT_RULES
     max_block_size: int = 400
     # A rule's largest blocks are skipped beyond this many pairs per record.
-    max_pairs_per_record: float = 20.0
+    max_pairs_per_record: float = MAX_PAIRS_PER_RECORD
     random_pairs: int = 100_000
     seed: int = 7
     # Candidate pairs compared at once; beyond it the model trains on a sample this size.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from io import StringIO
 
 import openpyxl
@@ -253,3 +254,28 @@ def test_a_broken_row_in_the_middle_of_the_file_refuses_it_whole(agency_a, tmp_p
     job = run_import(agency_a, path)
     assert job.status == "failed" and "has more cells" in job.message
     assert not Trace.objects.exists()
+
+
+def test_the_parse_hands_the_lock_over_quickly_and_the_interval_is_restored(
+    agency_a, tmp_path, monkeypatch
+):
+    from tracing import importers
+    from tracing.services import STAGE_SWITCH_INTERVAL
+
+    seen: list[float] = []
+    original = importers.EtraceParser.lines
+
+    def lines(self, header, rows):
+        for line in original(self, header, rows):
+            seen.append(sys.getswitchinterval())
+            yield line
+
+    monkeypatch.setattr(importers.EtraceParser, "lines", lines)
+    before = sys.getswitchinterval()
+    good = write_etrace(tmp_path / "good.csv", [row("T1"), row("T2", serial_number="XY9")])
+    assert run_import(agency_a, good).status == "succeeded"
+    assert seen == [pytest.approx(STAGE_SWITCH_INTERVAL)] * 2
+    assert sys.getswitchinterval() == before
+    bad = write_etrace(tmp_path / "bad.csv", [row("T3", recovery_date="not a date")])
+    assert run_import(agency_a, bad).status == "failed"
+    assert sys.getswitchinterval() == before

@@ -293,3 +293,33 @@ def test_review_pairs_are_same_person_edges_until_judged(
     assert list(
         Edge.objects.filter(kind="same_person").values_list("source_mention", "target_mention")
     ) == [(people["purchaser"].pk, first.pk)]
+
+
+@pytest.mark.django_db
+def test_retired_entities_hand_their_edges_on_and_only_empty_ones_go(agency_a: Any) -> None:
+    from leads.models import EdgeKind
+    from tests.leads.factories import EntityFactory, EntityMentionFactory
+
+    gun, dealer, successor, kept = (EntityFactory(agency=agency_a) for _ in range(4))
+    emptied, emptied_too = EntityFactory(agency=agency_a), EntityFactory(agency=agency_a)
+    EntityMentionFactory(agency=agency_a, entity=successor)
+    EntityMentionFactory(agency=agency_a, entity=kept)  # still mentioned: stays
+    handed_on = Edge.objects.create(source=emptied, target=gun, kind=EdgeKind.PURCHASED)
+    incoming = Edge.objects.create(source=dealer, target=emptied, kind=EdgeKind.SOLD_BY)
+    between = Edge.objects.create(source=emptied, target=emptied_too, kind=EdgeKind.SAME_PERSON)
+
+    services._retire({emptied.pk: successor.pk, emptied_too.pk: successor.pk, kept.pk: gun.pk})
+
+    assert set(Entity.objects.filter(agency=agency_a).values_list("pk", flat=True)) == {
+        gun.pk,
+        dealer.pk,
+        successor.pk,
+        kept.pk,
+    }
+    handed_on.refresh_from_db()
+    incoming.refresh_from_db()
+    assert (handed_on.source_id, handed_on.target_id) == (successor.pk, gun.pk)
+    assert (incoming.source_id, incoming.target_id) == (dealer.pk, successor.pk)
+    # Both ends moved to the one successor: the edge is kept, as a loop on it.
+    between.refresh_from_db()
+    assert (between.source_id, between.target_id) == (successor.pk, successor.pk)

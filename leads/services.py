@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 from psycopg2.extras import execute_values
 
 from leads.models import (
@@ -203,13 +203,16 @@ def _follow_mentions(mention_ids: Sequence[int]) -> None:
     if not mention_ids:
         return
     ids = list(mention_ids)
-    for side in ("source", "target"):
-        entity_now = EntityMention.objects.filter(pk=OuterRef(f"{side}_mention_id")).values(
-            "entity_id"
-        )[:1]
-        Edge.objects.filter(**{f"{side}_mention_id__in": ids}).exclude(
-            **{f"{side}_id": Subquery(entity_now)}
-        ).update(**{f"{side}_id": Subquery(entity_now)})
+    # One array parameter: an ORM `__in` prepares each of up to 10,000 numbers in Python.
+    with connection.cursor() as cursor:
+        for side in ("source", "target"):
+            cursor.execute(
+                f"UPDATE {Edge._meta.db_table} e SET {side}_id = m.entity_id "  # noqa: S608
+                f"FROM {EntityMention._meta.db_table} m "
+                f"WHERE e.{side}_mention_id = ANY(%s) AND m.id = e.{side}_mention_id "
+                f"AND e.{side}_id <> m.entity_id",
+                [ids],
+            )
 
 
 def _person_frame(rows: Sequence[tuple[int, str, dict[str, Any], str]]) -> pd.DataFrame:

@@ -323,3 +323,29 @@ def test_retired_entities_hand_their_edges_on_and_only_empty_ones_go(agency_a: A
     # Both ends moved to the one successor: the edge is kept, as a loop on it.
     between.refresh_from_db()
     assert (between.source_id, between.target_id) == (successor.pk, successor.pk)
+
+
+@pytest.mark.django_db
+def test_edges_follow_their_mentions_to_the_entities_they_moved_to(agency_a: Any) -> None:
+    from leads.models import EdgeKind
+    from tests.leads.factories import EntityFactory, EntityMentionFactory
+
+    person, merged_into, gun, other = (EntityFactory(agency=agency_a) for _ in range(4))
+    moved = EntityMentionFactory(agency=agency_a, entity=person)
+    stayed = EntityMentionFactory(agency=agency_a, entity=other)
+    out = Edge.objects.create(
+        source=person, source_mention=moved, target=gun, kind=EdgeKind.POSSESSED
+    )
+    back = Edge.objects.create(
+        source=gun, target=person, target_mention=moved, kind=EdgeKind.POSSESSED
+    )
+    untouched = Edge.objects.create(
+        source=other, source_mention=stayed, target=gun, kind=EdgeKind.POSSESSED
+    )
+    EntityMention.objects.filter(pk=moved.pk).update(entity=merged_into)
+
+    services._follow_mentions([moved.pk, stayed.pk])
+
+    assert Edge.objects.get(pk=out.pk).source_id == merged_into.pk
+    assert Edge.objects.get(pk=back.pk).target_id == merged_into.pk
+    assert Edge.objects.get(pk=untouched.pk).source_id == other.pk

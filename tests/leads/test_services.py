@@ -300,8 +300,8 @@ def test_retired_entities_hand_their_edges_on_and_only_empty_ones_go(agency_a: A
     from leads.models import EdgeKind
     from tests.leads.factories import EntityFactory, EntityMentionFactory
 
-    gun, dealer, successor, kept = (EntityFactory(agency=agency_a) for _ in range(4))
-    emptied, emptied_too = EntityFactory(agency=agency_a), EntityFactory(agency=agency_a)
+    entities: list[Any] = [EntityFactory(agency=agency_a) for _ in range(6)]
+    gun, dealer, successor, kept, emptied, emptied_too = entities
     EntityMentionFactory(agency=agency_a, entity=successor)
     EntityMentionFactory(agency=agency_a, entity=kept)  # still mentioned: stays
     handed_on = Edge.objects.create(source=emptied, target=gun, kind=EdgeKind.PURCHASED)
@@ -330,9 +330,10 @@ def test_edges_follow_their_mentions_to_the_entities_they_moved_to(agency_a: Any
     from leads.models import EdgeKind
     from tests.leads.factories import EntityFactory, EntityMentionFactory
 
-    person, merged_into, gun, other = (EntityFactory(agency=agency_a) for _ in range(4))
-    moved = EntityMentionFactory(agency=agency_a, entity=person)
-    stayed = EntityMentionFactory(agency=agency_a, entity=other)
+    entities: list[Any] = [EntityFactory(agency=agency_a) for _ in range(4)]
+    person, merged_into, gun, other = entities
+    moved: Any = EntityMentionFactory(agency=agency_a, entity=person)
+    stayed: Any = EntityMentionFactory(agency=agency_a, entity=other)
     out = Edge.objects.create(
         source=person, source_mention=moved, target=gun, kind=EdgeKind.POSSESSED
     )

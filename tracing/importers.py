@@ -264,8 +264,6 @@ FIELDS: tuple[str, ...] = (
 _TRUE = frozenset(("y", "yes", "true", "t", "1", "x"))
 _FALSE = frozenset(("", "n", "no", "false", "f", "0"))
 _name_key = lru_cache(maxsize=200_000)(name_key)
-
-
 _parse_status = lru_cache(maxsize=1024)(parse_status)
 
 

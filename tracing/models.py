@@ -322,7 +322,8 @@ class PersonMention(AgencyOwned):
         return f"{self.get_role_display()}: {self.full_name}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        # The import writes the same keys with SQL (tracing.services); one rule for both.
+        # The import's parser computes the same keys with the same function and writes
+        # them in bulk, past save() (tracing.importers); one rule for both.
         self.last_name_sound = name_sound(self.last_name_key)
         self.first_name_sound = name_sound(self.first_name_key)
         super().save(*args, **kwargs)

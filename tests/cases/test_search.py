@@ -172,6 +172,6 @@ def test_imported_names_carry_their_sound_and_are_found_by_it(agency_a, owner_cl
     )
     assert run_import(agency_a, path).status == "succeeded"
     mention = PersonMention.objects.get(trace__trace_number="T-SOUND-1", role="purchaser")
-    # Written by the import's SQL, the same keys the model's own rule gives.
+    # Written by the import in bulk (no save()): Soundex of McDonald and of Kathryn.
     assert (mention.last_name_sound, mention.first_name_sound) == ("M235", "K365")
     assert "MCDONALD, KATHRYN" in _results(owner_client, "macdonald katherine").upper()

@@ -38,7 +38,7 @@ def test_metrics_are_those_networkx_gives(nodes: int, edges: int) -> None:
     assert np.allclose(found.betweenness, [betweenness[node] for node in order], atol=1e-12)
     pagerank = nx.pagerank(graph)
     assert np.allclose(found.pagerank, [pagerank[node] for node in order], atol=1e-12)
-    # Louvain: every node in a community, numbered from 1 by size, as good as networkx's.
+    # Communities: every node in one, numbered from 1 by size, as good as networkx's Louvain.
     sizes = np.bincount(found.community)[1:]
     assert found.community.min() == 1 and list(sizes) == sorted(sizes, reverse=True)
     parts = [

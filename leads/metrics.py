@@ -2,10 +2,10 @@
 
 Degree, betweenness (sampled above a few thousand nodes: exact betweenness is
 cubic; fewer samples as the graph grows), PageRank and the community (Leiden,
-maximising modularity) need the whole graph; computing them per request would read every edge, so
-the "graph" queue does it after resolution runs (and `manage.py graph_metrics`),
-and pages read the stored values. Each agency's graph is its own: a metric
-never counts another agency's entities.
+maximising modularity) need the whole graph; computing them per request would
+read every edge, so the "graph" queue does it after resolution runs (and
+`manage.py graph_metrics`), and pages read the stored values. Each agency's
+graph is its own: a metric never counts another agency's entities.
 
 A state's graph has millions of entities and edges, so the graph is read as
 arrays (COPY), betweenness and communities run in igraph (C) and PageRank in

@@ -122,7 +122,15 @@ def page(browser: Any, live_server: Any, request: Any) -> Iterator[Any]:
     tab.on("console", on_console)
     tab.on("pageerror", lambda exc: watch.console_errors.append(str(exc)))
     tab.on("request", on_request)
-    tab.on("requestfailed", lambda req: watch.failed_requests.append(f"failed {req.url}"))
+
+    def on_failed(req: Any) -> None:
+        # A background poll still in flight when the page navigates or the context closes
+        # is aborted by the browser; the server did not fail it.
+        if req.failure == "net::ERR_ABORTED" and req.resource_type in ("fetch", "xhr"):
+            return
+        watch.failed_requests.append(f"failed {req.url}")
+
+    tab.on("requestfailed", on_failed)
     tab.on("response", on_response)
     tab.on("load", lambda loaded: watch.loaded.append(loaded.url))
     tab.portal_watch = watch

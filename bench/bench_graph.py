@@ -18,8 +18,6 @@ import random
 import statistics
 import time
 
-import numpy as np
-
 from bench.harness import bench_database, timer
 from bench.report import Measure, peak_memory_mb
 
@@ -135,16 +133,12 @@ def run() -> list[Measure]:
 
 def _metrics(agency_id: int) -> Measure:
     """The graph worker's whole job, and its community step against igraph's Louvain."""
-    import igraph
-
     from leads import metrics
 
     with timer() as took:
         stored = metrics.graph_metrics_store(agency_id=agency_id)
     graph = metrics.agency_graph(agency_id)
-    network = igraph.Graph(
-        n=len(graph.nodes), edges=np.column_stack([graph.left, graph.right]).tolist()
-    )
+    network = metrics.igraph_of(graph)
     with timer() as leiden:
         ours = metrics._communities(network, graph.nodes, seed=0)
     random.seed(0)

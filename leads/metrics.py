@@ -161,6 +161,13 @@ def _communities(graph: igraph.Graph, nodes: np.ndarray, *, seed: int) -> np.nda
     return number[membership]
 
 
+def igraph_of(graph: AgencyGraph) -> igraph.Graph:
+    """The agency's graph as an undirected igraph graph (node i = graph.nodes[i])."""
+    return igraph.Graph(
+        n=len(graph.nodes), edges=np.column_stack([graph.left, graph.right]).tolist()
+    )
+
+
 def graph_metrics(graph: AgencyGraph, *, seed: int = 0) -> Metrics:
     """Per node: degree, betweenness, pagerank and community (largest community is 1)."""
     count = len(graph.nodes)
@@ -168,7 +175,7 @@ def graph_metrics(graph: AgencyGraph, *, seed: int = 0) -> Metrics:
     if count == 0:
         empty = np.zeros(0)
         return Metrics(degree=degree, betweenness=empty, pagerank=empty, community=empty)
-    network = igraph.Graph(n=count, edges=np.column_stack([graph.left, graph.right]).tolist())
+    network = igraph_of(graph)
     has_edges = len(graph.left) > 0
     return Metrics(
         degree=degree,

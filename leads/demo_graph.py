@@ -2,9 +2,10 @@
 
 Runs after the tracing, incident and ballistics steps (ORDER 10, 20, 30) and
 before the leads (ORDER 40): every agency's records get their mentions and
-edges, one full resolution run of each kind trains the person model and
-clusters (the sync does it for the kinds that gained many mentions; this step
-for the others), and the graph metrics are stored, as the workers would after
+edges, one full resolution run of each kind compared by the engine trains the
+person model and clusters (the sync does it for the kinds that gained many
+mentions; this step for the others; dealers and places join their key's entity
+as they are written), and the graph metrics are stored, as the workers would after
 imports.
 """
 
@@ -25,7 +26,7 @@ def seed(ctx: DemoContext) -> None:
     synced = sources_sync_all([agency.pk for agency in ctx.agencies.values()])
     ran = {name for result in synced.values() for name in result if name.endswith(" full run")}
     for kind in services.FULL_RUN_KINDS:
-        if f"{kind} full run" not in ran:
+        if f"{kind} full run" not in ran and kind not in services.EXACT_KEY_RULES:
             services.kind_resolve_all(kind)
     graph_metrics_store()
     edges = Counter(Edge.objects.values_list("kind", flat=True))

@@ -12,7 +12,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-from portal.models import AgencyOwned
+from portal.models import Agency, AgencyOwned
 from portal.record_urls import record_url
 
 
@@ -44,7 +44,10 @@ class Entity(AgencyOwned):
     agency of its mentions and is scoped like any other record.
     """
 
-    kind = models.CharField(max_length=16, choices=EntityKind.choices, db_index=True)
+    # Indexed by entity_agency_kind (agency, kind, degree), not one by one: every index
+    # is written for each of the millions of entities a state's first load creates.
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+", db_index=False)
+    kind = models.CharField(max_length=16, choices=EntityKind.choices)
     label = models.CharField(max_length=200, blank=True)
     attributes = models.JSONField(default=dict, blank=True)
     # Stored by the graph worker, so that pages never compute global metrics per request.
@@ -66,8 +69,9 @@ class EntityMention(AgencyOwned):
     """One source record's mention of an entity (a trace's purchaser, an incident's suspect)."""
 
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="mentions")
-    kind = models.CharField(max_length=16, choices=EntityKind.choices, db_index=True)
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    kind = models.CharField(max_length=16, choices=EntityKind.choices)
+    # Indexed with object_id (Meta.indexes), as the lookups of a record's mentions read it.
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, db_index=False)
     object_id = models.PositiveBigIntegerField()
     source_record = GenericForeignKey("content_type", "object_id")
     role = models.CharField(max_length=32, blank=True)
@@ -75,14 +79,21 @@ class EntityMention(AgencyOwned):
     source = models.CharField(max_length=32, blank=True)
     reference = models.CharField(max_length=64, blank=True)
     # The engine's key for this mention, e.g. "trace:123:purchaser".
-    key = models.CharField(max_length=120, unique=True)
+    key = models.CharField(max_length=120)
     # The compared fields as the source gave them (PersonRecord / FirearmRecord names).
     fields = models.JSONField(default=dict, blank=True)
     score = models.FloatField(null=True, blank=True)
     reasons = models.JSONField(default=list, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["content_type", "object_id"])]
+        # The indexes are declared here rather than by unique=/db_index= on the fields,
+        # which would add a second (pattern-matching) index to each text column, never
+        # used: keys and kinds are matched whole.
+        indexes = [
+            models.Index(fields=["content_type", "object_id"]),
+            models.Index(fields=["kind"], name="mention_kind"),
+        ]
+        constraints = [models.UniqueConstraint(fields=["key"], name="mention_key_unique")]
 
     def __str__(self) -> str:
         return self.key
@@ -107,12 +118,23 @@ class MentionBlockingKey(models.Model):
 class Edge(models.Model):
     """A link between two entities, with the source record that evidences it."""
 
-    source = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="edges_out")
-    target = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="edges_in")
+    # source, target and evidence_type lead the indexes of Meta.indexes, which serve
+    # their lookups: no index of their own (an edge table holds millions of rows).
+    source = models.ForeignKey(
+        Entity, on_delete=models.CASCADE, related_name="edges_out", db_index=False
+    )
+    target = models.ForeignKey(
+        Entity, on_delete=models.CASCADE, related_name="edges_in", db_index=False
+    )
     kind = models.CharField(max_length=24, choices=EdgeKind.choices)
     role = models.CharField(max_length=32, blank=True)
     evidence_type = models.ForeignKey(
-        ContentType, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        ContentType,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     evidence_id = models.PositiveBigIntegerField(null=True, blank=True)
     evidence = GenericForeignKey("evidence_type", "evidence_id")

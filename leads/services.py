@@ -54,12 +54,16 @@ from leads.resolution.firearms import (
 )
 from leads.resolution.model import MatchModel, probability
 from leads.resolution.records import RECORD_COLUMNS, normalise
+from portal.bulk import copy_rows
 
 FIREARM_RULE = 100
 DEALER_RULE = 200
 PLACE_RULE = 300
 # Kinds resolved by comparison (incidents and alerts are one record each).
 FULL_RUN_KINDS = (EntityKind.PERSON, EntityKind.FIREARM, EntityKind.DEALER, EntityKind.PLACE)
+# Kinds resolved by one exact key within the agency (`exact_key`): a new mention joins the
+# entity of its key when it is written, so no run has anything left to do for them.
+EXACT_KEY_RULES = {EntityKind.DEALER: DEALER_RULE, EntityKind.PLACE: PLACE_RULE}
 SETTINGS = Settings()
 
 
@@ -71,6 +75,40 @@ def _label(kind: str, fields: dict[str, Any]) -> str:
         parts = (fields.get("manufacturer"), fields.get("caliber"), fields.get("serial"))
         return " ".join(str(part) for part in parts if part)[:200]
     return str(fields.get("name") or fields.get("ffl") or "")[:200]
+
+
+def exact_key(kind: str, fields: dict[str, Any]) -> str | None:
+    """What alone makes two mentions of a dealer (its FFL number) or of a place (its
+    normalised address) one entity within an agency; None for other kinds, or no key."""
+    if kind == EntityKind.DEALER:
+        return normalise_ffl(fields.get("ffl")) or None
+    if kind == EntityKind.PLACE:
+        return str(fields.get("place") or "") or None
+    return None
+
+
+def exact_key_entities(agency_id: int, kind: str, keys: Iterable[str]) -> dict[str, int]:
+    """The entity of each key (`exact_key`) the agency's mentions of `kind` already have,
+    looked up through the mentions' blocking keys (the key's own hash)."""
+    texts = sorted(set(keys))
+    if not texts:
+        return {}
+    hashes = partition_hashes(key_hashes(np.array(texts, dtype=object)), agency_id)
+    found: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT m.fields, m.entity_id FROM {MentionBlockingKey._meta.db_table} k "  # noqa: S608
+            f"JOIN {EntityMention._meta.db_table} m ON m.id = k.mention_id "
+            "WHERE k.rule = %s AND k.key_hash = ANY(%s) AND m.agency_id = %s AND m.kind = %s "
+            "ORDER BY m.id",
+            [EXACT_KEY_RULES[EntityKind(kind)], hashes.tolist(), agency_id, kind],
+        )
+        for fields, entity in cursor.fetchall():
+            # The text itself is compared: two keys may share a hash.
+            key = exact_key(kind, fields if isinstance(fields, dict) else json.loads(fields))
+            if key is not None:
+                found.setdefault(key, entity)
+    return {key: found[key] for key in texts if key in found}
 
 
 def _scoped(agency_id: int, rows: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -88,24 +126,16 @@ def blocking_keys(kind: str, fields: Sequence[dict[str, Any]]) -> KeyArrays:
     if kind == EntityKind.PERSON:
         return blocking_key_arrays(normalise(pd.DataFrame([{**row, "key": "m"} for row in fields])))
     texts: list[list[str]] = []
-    rule = {
-        EntityKind.FIREARM: FIREARM_RULE,
-        EntityKind.DEALER: DEALER_RULE,
-        EntityKind.PLACE: PLACE_RULE,
-    }.get(EntityKind(kind))
+    rule = {EntityKind.FIREARM: FIREARM_RULE, **EXACT_KEY_RULES}.get(EntityKind(kind))
     for row in fields:
         if kind == EntityKind.FIREARM:
             serial = normalise_serial(row.get("serial"))
             texts.append(
                 sorted(serial_keys(serial)) if serial and not row.get("obliterated") else []
             )
-        elif kind == EntityKind.DEALER:
-            ffl = normalise_ffl(row.get("ffl"))
-            texts.append([ffl] if ffl else [])
-        elif kind == EntityKind.PLACE:
-            texts.append([row["place"]] if row.get("place") else [])
         else:
-            texts.append([])
+            key = exact_key(kind, row)
+            texts.append([key] if key else [])
     owners = np.repeat(np.arange(len(texts), dtype=np.int64), [len(row) for row in texts])
     hashes = key_hashes(np.array([t for row in texts for t in row], dtype=object))
     return KeyArrays(owners, np.full(len(owners), rule or 0, dtype=np.int64), hashes)
@@ -557,24 +587,24 @@ def persons_resolve_all() -> dict[str, int]:
     pk_of = dict(zip(keys, pks, strict=True))
     del keys
     MatchCandidate.objects.filter(left__kind=EntityKind.PERSON).delete()
-    MatchCandidate.objects.bulk_create(
+    # COPY: a state's run scores hundreds of thousands of pairs.
+    copy_rows(
+        MatchCandidate,
+        ("left_id", "right_id", "probability", "weight", "reasons", "decision"),
         (
-            MatchCandidate(
-                left_id=min(pk_of[match.left], pk_of[match.right]),
-                right_id=max(pk_of[match.left], pk_of[match.right]),
-                probability=match.probability,
-                weight=match.weight,
-                reasons=[vars(reason) for reason in match.reasons],
+            (
+                min(pk_of[match.left], pk_of[match.right]),
+                max(pk_of[match.left], pk_of[match.right]),
+                match.probability,
+                match.weight,
+                [vars(reason) for reason in match.reasons],
                 # Judged pairs keep what the model says, so that undoing the judgement
                 # lets re-clustering fall back on it.
-                decision=MatchCandidate.Decision.LINK
-                if match.linked
-                else MatchCandidate.Decision.REVIEW,
+                MatchCandidate.Decision.LINK if match.linked else MatchCandidate.Decision.REVIEW,
             )
             for match in [*result.links, *result.review]
             if match.probability >= SETTINGS.review_threshold
         ),
-        batch_size=2000,
     )
     changed = _assign(EntityKind.PERSON, pks, result.labels)
     from leads.sources import same_person_edges_refresh
@@ -636,35 +666,21 @@ def firearms_resolve_all() -> dict[str, int]:
 
 
 @transaction.atomic
-def dealers_resolve_all() -> dict[str, int]:
+def exact_key_resolve_all(kind: str) -> dict[str, int]:
+    """Dealers or places: the mentions of one key (`exact_key`) within an agency are one
+    entity. New mentions are written into their key's entity already (`leads.sources`);
+    this run regroups all of them (after a change of the key's normalisation)."""
     rows = list(
-        EntityMention.objects.filter(kind=EntityKind.DEALER)
-        .order_by("pk")
-        .values_list("pk", "fields", "agency_id")
-    )
-    keys: dict[tuple[int, str], int] = {}
-    labels = []
-    for pk, fields, agency_id in rows:
-        ffl = normalise_ffl(fields.get("ffl")) or f"unknown:{pk}"
-        labels.append(keys.setdefault((agency_id, ffl), len(keys)))
-    changed = _assign(EntityKind.DEALER, [pk for pk, _fields, _agency in rows], labels)
-    return {"mentions": len(rows), "entities": len(keys), "changed": changed}
-
-
-@transaction.atomic
-def places_resolve_all() -> dict[str, int]:
-    """Recovery places: the same normalised address within one agency is one place."""
-    rows = list(
-        EntityMention.objects.filter(kind=EntityKind.PLACE)
+        EntityMention.objects.filter(kind=kind)
         .order_by("pk")
         .values_list("pk", "fields", "agency_id")
     )
     keys: dict[tuple[int, str], int] = {}
     labels = [
-        keys.setdefault((agency_id, fields.get("place") or f"unknown:{pk}"), len(keys))
+        keys.setdefault((agency_id, exact_key(kind, fields) or f"unknown:{pk}"), len(keys))
         for pk, fields, agency_id in rows
     ]
-    changed = _assign(EntityKind.PLACE, [pk for pk, _fields, _agency in rows], labels)
+    changed = _assign(kind, [pk for pk, _fields, _agency in rows], labels)
     return {"mentions": len(rows), "entities": len(keys), "changed": changed}
 
 
@@ -673,9 +689,9 @@ def kind_resolve_all(kind: str) -> dict[str, int]:
     runs = {
         EntityKind.PERSON: persons_resolve_all,
         EntityKind.FIREARM: firearms_resolve_all,
-        EntityKind.DEALER: dealers_resolve_all,
-        EntityKind.PLACE: places_resolve_all,
     }
+    if kind in EXACT_KEY_RULES:
+        return exact_key_resolve_all(kind)
     return runs[EntityKind(kind)]()
 
 

@@ -5,8 +5,8 @@ leads/receivers.py) and a task on the "resolution" queue calls
 `agency_sources_sync`, which finds the agency's source records that have no
 mention yet (an anti-join on the mention index, so a re-run or a redelivered
 task adds nothing twice), adds their mentions in bulk (COPY, `mentions_copy`),
-draws the edges those records evidence (one INSERT ... SELECT per kind, straight
-from the source tables), and resolves the new mentions. Mentions of
+resolves the new mentions, then draws the edges those records evidence (one
+INSERT ... SELECT per kind, straight from the source tables). Mentions of
 source records that were deleted (a re-imported trace rewrites its persons) go
 with their edges.
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import nullcontext
 from itertools import islice
 from typing import Any
 
@@ -38,7 +39,14 @@ from leads.models import (
     MentionBlockingKey,
 )
 from leads.resolution.blocking import partition_hashes
-from portal.bulk import analyze, copy_integers, copy_rows, reserve_ids
+from portal.bulk import (
+    analyze,
+    copy_integers,
+    copy_rows,
+    indexes_built_after,
+    reserve_ids,
+    table_rows,
+)
 from portal.incidents.models import AlertIncidentLink, Incident, IncidentPerson, ShotSpotterAlert
 from tracing.choices import MentionRole
 from tracing.models import Dealer, Firearm, PersonMention, Purchase, Trace
@@ -94,9 +102,10 @@ def _mentions_from(
     source: str,
     mention: RowMention,
     reference: Callable[[dict[str, Any]], str],
+    keys: BlockingKeyBuffer | None = None,
 ) -> list[int]:
     """One mention for each record of `pending` (records with no mention yet), in bulk;
-    returns the new mentions' ids.
+    returns the new mentions' ids. Their blocking keys go to `keys` if given.
 
     Only `columns` are read (values(), no model instances), and written a batch at a
     time: a state-scale sync reads millions of rows.
@@ -107,9 +116,62 @@ def _mentions_from(
         (row["pk"], *mention(row), reference(row)) for row in islice(rows, MENTION_BATCH)
     ]:
         ids += mentions_copy(
-            agency_id=agency_id, kind=kind, model=pending.model, items=batch, source=source
+            agency_id=agency_id,
+            kind=kind,
+            model=pending.model,
+            items=batch,
+            source=source,
+            keys=keys,
         )
     return ids
+
+
+class BlockingKeyBuffer:
+    """Blocking keys of new mentions (mention id, rule, hash), held back to be written
+    together.
+
+    A state's first load writes tens of millions of keys, whose (rule, key) index
+    follows no order of the mentions. Written batch by batch, each batch's keys land
+    all over that index, read and rewritten once per batch. Written together, more
+    keys than the table holds are loaded with its indexes built after
+    (`indexes_built_after`); fewer, in the order of the (rule, key) index, which
+    they then walk once.
+    """
+
+    # Rows per COPY (their binary form is built in memory).
+    WRITE_ROWS = 2_000_000
+
+    def __init__(self) -> None:
+        self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def add(self, mentions: np.ndarray, rules: np.ndarray, hashes: np.ndarray) -> None:
+        self._parts.append((mentions, rules.astype(np.int16), hashes))
+
+    def write(self) -> int:
+        """Write the keys held (then holds none); returns how many."""
+        if not self._parts:
+            return 0
+        mentions, rules, hashes = (
+            np.concatenate(column) for column in zip(*self._parts, strict=True)
+        )
+        self._parts.clear()
+        large = len(mentions) > table_rows(MentionBlockingKey)
+        # A large load keeps the mentions' order (their ids, as the table's other index).
+        order = np.arange(len(mentions)) if large else np.lexsort((hashes, rules))
+        with indexes_built_after(MentionBlockingKey) if large else nullcontext():
+            for start in range(0, len(order), self.WRITE_ROWS):
+                chunk = order[start : start + self.WRITE_ROWS]
+                copy_integers(
+                    MentionBlockingKey,
+                    ("mention_id", "rule", "key_hash"),
+                    [mentions[chunk], rules[chunk], hashes[chunk]],
+                )
+        if len(order) > ANALYZE_ABOVE:
+            # The next lookups join the keys (a dealer's or a place's, `_entities_of`;
+            # a new person's): planned as if the table were as it was, they would
+            # scan it once per row.
+            analyze(MentionBlockingKey)
+        return len(order)
 
 
 def mentions_copy(
@@ -119,24 +181,29 @@ def mentions_copy(
     model: type[models.Model],
     items: Sequence[tuple[int, str, dict[str, Any], str]],
     source: str,
+    keys: BlockingKeyBuffer | None = None,
 ) -> list[int]:
-    """Mentions (record id, role, fields, reference) of one kind, each its own entity,
-    with their blocking keys, written through COPY; returns the mentions' ids.
+    """Mentions (record id, role, fields, reference) of one kind, each its own entity (a
+    dealer or a place: its key's entity, `_entities_of`), with their blocking keys,
+    written through COPY; returns the mentions' ids.
 
     The one writer of new mentions in bulk (`services.mentions_bulk_add` calls it);
-    ids are reserved from the tables' sequences, so nothing is read back.
+    ids are reserved from the tables' sequences, so nothing is read back. The blocking
+    keys are written at once, or held in `keys` for the caller to write with others.
     """
     if not items:
         return []
     content_type = _content_type(model)
-    entity_ids = reserve_ids(Entity, len(items))
+    entity_ids, fresh = _entities_of(
+        agency_id, kind, [fields for _pk, _role, fields, _ref in items]
+    )
     mention_ids = reserve_ids(EntityMention, len(items))
     copy_rows(
         Entity,
         ("id", "agency_id", "kind", "label"),
         (
-            (entity, agency_id, kind, services._label(kind, fields))
-            for entity, (_pk, _role, fields, _ref) in zip(entity_ids, items, strict=True)
+            (entity_ids[index], agency_id, kind, services._label(kind, items[index][2]))
+            for index in fresh
         ),
     )
     prefix = f"{content_type.app_label}.{content_type.model}"
@@ -174,18 +241,50 @@ def mentions_copy(
             )
         ),
     )
-    keys = services.blocking_keys(kind, [fields for _pk, _role, fields, _ref in items])
-    owners = np.asarray(mention_ids, dtype=np.int64)[keys.records]
-    rules = keys.rules
-    hashes = partition_hashes(keys.hashes, agency_id)
-    # In the order of the (rule, key) index: the inserts then walk it instead of jumping.
-    order = np.lexsort((hashes, rules))
-    copy_integers(
-        MentionBlockingKey,
-        ("mention_id", "rule", "key_hash"),
-        [owners[order], rules[order], hashes[order]],
+    found = services.blocking_keys(kind, [fields for _pk, _role, fields, _ref in items])
+    buffer = keys if keys is not None else BlockingKeyBuffer()
+    buffer.add(
+        np.asarray(mention_ids, dtype=np.int64)[found.records],
+        found.rules,
+        partition_hashes(found.hashes, agency_id),
     )
+    if keys is None:
+        buffer.write()
     return mention_ids
+
+
+def _entities_of(
+    agency_id: int, kind: str, fields: Sequence[dict[str, Any]]
+) -> tuple[list[int], list[int]]:
+    """The entity of each new mention, and which of them bring a new entity (their index).
+
+    A mention is its own new entity, to be resolved after; a dealer or a place joins
+    the entity its key (`services.exact_key`) has in the agency, or, for a key not seen
+    yet, the new entity of the key's first mention: grouping them later would rewrite
+    most of the millions of place mentions of a state's first load.
+    """
+    keys = [services.exact_key(kind, row) for row in fields]
+    entity_of_key = services.exact_key_entities(
+        agency_id, kind, (key for key in keys if key is not None)
+    )
+    fresh = []
+    seen = set(entity_of_key)
+    for index, key in enumerate(keys):
+        if key is None or key not in seen:
+            fresh.append(index)
+            if key is not None:
+                seen.add(key)
+    reserved = dict(zip(fresh, reserve_ids(Entity, len(fresh)), strict=True))
+    entity_ids = []
+    for index, key in enumerate(keys):
+        if index in reserved:
+            entity = reserved[index]
+            if key is not None:
+                entity_of_key[key] = entity
+        else:
+            entity = entity_of_key[str(key)]
+        entity_ids.append(entity)
+    return entity_ids, fresh
 
 
 _PERSON_COLUMNS = (
@@ -216,7 +315,7 @@ def _person_fields(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _trace_persons(agency_id: int) -> list[int]:
+def _trace_persons(agency_id: int, keys: BlockingKeyBuffer | None = None) -> list[int]:
     def mention(row: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         fields = _person_fields(row)
         fields["date_of_birth"] = fields["date_of_birth"] or row["dob_as_written"]
@@ -227,13 +326,14 @@ def _trace_persons(agency_id: int) -> list[int]:
         _without_mention(PersonMention.objects.filter(agency_id=agency_id)),
         [*_PERSON_COLUMNS, "dob_as_written", "trace__trace_number"],
         kind=EntityKind.PERSON,
+        keys=keys,
         source="trace",
         mention=mention,
         reference=lambda row: row["trace__trace_number"],
     )
 
 
-def _incident_persons(agency_id: int) -> list[int]:
+def _incident_persons(agency_id: int, keys: BlockingKeyBuffer | None = None) -> list[int]:
     def mention(row: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         fields = _person_fields(row)
         if row["age"] is not None:
@@ -245,13 +345,14 @@ def _incident_persons(agency_id: int) -> list[int]:
         _without_mention(IncidentPerson.objects.filter(agency_id=agency_id)),
         [*_PERSON_COLUMNS, "age", "incident__incident_number", "incident__occurred_date"],
         kind=EntityKind.PERSON,
+        keys=keys,
         source="incident",
         mention=mention,
         reference=lambda row: row["incident__incident_number"],
     )
 
 
-def _firearms(agency_id: int) -> list[int]:
+def _firearms(agency_id: int, keys: BlockingKeyBuffer | None = None) -> list[int]:
     return _mentions_from(
         agency_id,
         _without_mention(Firearm.objects.filter(agency_id=agency_id)),
@@ -264,6 +365,7 @@ def _firearms(agency_id: int) -> list[int]:
             "caliber",
         ],
         kind=EntityKind.FIREARM,
+        keys=keys,
         source="firearm",
         mention=lambda row: (
             "firearm",
@@ -284,7 +386,7 @@ def _dealer_role(agency_id: int) -> str:
     return f"dealer of agency {agency_id}"
 
 
-def _dealers(agency_id: int) -> list[int]:
+def _dealers(agency_id: int, keys: BlockingKeyBuffer | None = None) -> list[int]:
     role = _dealer_role(agency_id)
     used = Purchase.objects.filter(agency_id=agency_id, dealer_id__isnull=False).values("dealer_id")
     return _mentions_from(
@@ -292,6 +394,7 @@ def _dealers(agency_id: int) -> list[int]:
         _without_mention(Dealer.objects.filter(pk__in=used), role=role),
         ["ffl_number", "business_name", "license_name"],
         kind=EntityKind.DEALER,
+        keys=keys,
         source="dealer",
         mention=lambda row: (
             role,
@@ -301,12 +404,13 @@ def _dealers(agency_id: int) -> list[int]:
     )
 
 
-def _incidents(agency_id: int) -> list[int]:
+def _incidents(agency_id: int, keys: BlockingKeyBuffer | None = None) -> list[int]:
     return _mentions_from(
         agency_id,
         _without_mention(Incident.objects.filter(agency_id=agency_id)),
         ["incident_number", "offense", "occurred_date", "address"],
         kind=EntityKind.INCIDENT,
+        keys=keys,
         source="incident",
         mention=lambda row: (
             "incident",
@@ -321,7 +425,7 @@ def _incidents(agency_id: int) -> list[int]:
     )
 
 
-def _alerts(agency_id: int) -> list[int]:
+def _alerts(agency_id: int, keys: BlockingKeyBuffer | None = None) -> list[int]:
     # Only alerts linked to an incident become graph nodes (most alerts are not).
     linked = AlertIncidentLink.objects.filter(agency_id=agency_id).values("alert_id")
     return _mentions_from(
@@ -329,6 +433,7 @@ def _alerts(agency_id: int) -> list[int]:
         _without_mention(ShotSpotterAlert.objects.filter(agency_id=agency_id, pk__in=linked)),
         ["source_id", "fired_date", "alert_type", "rounds"],
         kind=EntityKind.ALERT,
+        keys=keys,
         source="alert",
         mention=lambda row: (
             "alert",
@@ -362,7 +467,7 @@ def _evidence_mention(row: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return ("test-fire" if test_fire else "casing"), fields
 
 
-def _evidence(agency_id: int) -> list[int]:
+def _evidence(agency_id: int, keys: BlockingKeyBuffer | None = None) -> list[int]:
     """Casings and test-fires as firearm mentions: casings tied by ballistic matches become
     one unknown firearm, which a test-fire (and through its serial, a traced gun) joins."""
     return _mentions_from(
@@ -377,6 +482,7 @@ def _evidence(agency_id: int) -> list[int]:
             "firearm__manufacturer",
         ],
         kind=EntityKind.FIREARM,
+        keys=keys,
         source="evidence",
         mention=_evidence_mention,
         reference=lambda row: row["exhibit_number"],
@@ -389,7 +495,7 @@ def place_key(address: str, city: str, state: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[^A-Z0-9 ]", " ", text.upper())).strip()
 
 
-def _places(agency_id: int) -> list[int]:
+def _places(agency_id: int, keys: BlockingKeyBuffer | None = None) -> list[int]:
     return _mentions_from(
         agency_id,
         _without_mention(
@@ -398,6 +504,7 @@ def _places(agency_id: int) -> list[int]:
         ),
         ["recovery_address", "recovery_city", "recovery_state", "trace_number"],
         kind=EntityKind.PLACE,
+        keys=keys,
         source="trace",
         mention=lambda row: (
             PLACE_ROLE,
@@ -843,8 +950,9 @@ def ballistic_candidate_apply(*, candidate_id: int) -> str:
 # ---- the sync ----
 
 
-def _mentions_add(agency_id: int) -> dict[str, list[int]]:
-    """The new mentions' ids, by kind."""
+def _mentions_add(agency_id: int, keys: BlockingKeyBuffer) -> dict[str, list[int]]:
+    """The new mentions' ids, by kind; their blocking keys are left in `keys`, but those
+    of dealers and places, which later steps look up (`services.exact_key_entities`)."""
     added: dict[str, list[int]] = {}
     for kind, step in (
         (EntityKind.PERSON, _trace_persons),
@@ -856,7 +964,7 @@ def _mentions_add(agency_id: int) -> dict[str, list[int]]:
         (EntityKind.FIREARM, _evidence),
         (EntityKind.PLACE, _places),
     ):
-        ids = step(agency_id)
+        ids = step(agency_id, None if kind in services.EXACT_KEY_RULES else keys)
         added.setdefault(kind, []).extend(ids)
         if len(ids) > ANALYZE_ABOVE:
             # The next steps and the edges join the mentions (autovacuum waits for the commit).
@@ -871,8 +979,10 @@ def _resolve_new(by_kind: dict[str, list[int]]) -> dict[str, int]:
 
     outcomes: dict[str, int] = {}
     for kind, ids in by_kind.items():
-        if kind not in services.FULL_RUN_KINDS or not ids:
-            continue  # an incident or an alert is its own entity
+        if kind not in services.FULL_RUN_KINDS or kind in services.EXACT_KEY_RULES or not ids:
+            # An incident or an alert is its own entity; a dealer or a place was written
+            # into its key's entity.
+            continue
         untrained = kind == EntityKind.PERSON and not ResolutionModel.objects.exists()
         if len(ids) > FULL_RUN_ABOVE or untrained:
             services.kind_resolve_all(kind)
@@ -895,29 +1005,33 @@ def agency_sources_sync(*, agency_id: int) -> dict[str, Any]:
 def sources_sync_all(agency_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """`agency_sources_sync` for several agencies at once (a first load, `entities_sync`).
 
-    Every agency's mentions and edges are written first and their new mentions
-    resolved together: one full run per kind that gained many, rather than one
-    per agency (each over every agency's mentions). Then what depends on the
-    resolved entities is settled per agency.
+    Every agency's mentions are written first and their new mentions resolved
+    together: one full run per kind that gained many, rather than one per agency
+    (each over every agency's mentions). Then each agency's edges are drawn, and
+    what depends on the resolved entities is settled.
     """
     results: dict[int, dict[str, Any]] = {}
     new_mentions: dict[str, list[int]] = {}
+    keys = BlockingKeyBuffer()
     for agency_id in agency_ids:
         removed = _orphans_remove(agency_id)
-        added = _mentions_add(agency_id)
-        edges = _source_edges_add(
-            agency_id, bulk=sum(len(ids) for ids in added.values()) > ANALYZE_ABOVE
-        )
-        ballistic = Edge.objects.bulk_create(_ballistic_edges(agency_id), batch_size=5000)
+        added = _mentions_add(agency_id, keys)
         for kind, ids in added.items():
             new_mentions.setdefault(kind, []).extend(ids)
         results[agency_id] = {
             "mentions_added": sum(len(ids) for ids in added.values()),
             "mentions_removed": removed,
-            "edges_added": edges + len(ballistic),
         }
+    keys.write()
+    # Resolved before the edges are drawn, so that they are drawn to the resolved
+    # entities: drawn first, every merge would rewrite them (most of a first load's).
     outcomes = _resolve_new(new_mentions)
     for agency_id in agency_ids:
+        edges = _source_edges_add(
+            agency_id, bulk=results[agency_id]["mentions_added"] > ANALYZE_ABOVE
+        )
+        ballistic = Edge.objects.bulk_create(_ballistic_edges(agency_id), batch_size=5000)
+        results[agency_id]["edges_added"] = edges + len(ballistic)
         if outcomes or sync_changed(results[agency_id]):
             # Else nothing the settling reads has changed: a sync finding nothing new
             # stays cheap (an import of known records, a re-sent task).

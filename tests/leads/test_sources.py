@@ -323,7 +323,9 @@ def test_copied_mentions_are_those_mentions_bulk_add_writes(
     casing(agency_a, kind=EvidenceKind.TEST_FIRE, firearm_description="Glock 19, S/N ABC123")
     # The mentions written afresh, unresolved (each its own entity), by COPY...
     Entity.objects.all().delete()
-    added = sources._mentions_add(agency_a.pk)
+    keys = sources.BlockingKeyBuffer()
+    added = sources._mentions_add(agency_a.pk, keys)
+    keys.write()
     assert {kind for kind, ids in added.items() if ids} == set(EntityKind) - {EntityKind.ALERT}
     copied = mention_rows()
     assert copied and {values[9] != [] for values in copied.values()} == {True, False}
@@ -424,3 +426,50 @@ def test_a_later_import_adds_exactly_its_records_mentions_and_edges(
     recovered = new_edges.get(kind=EdgeKind.RECOVERED_IN)
     assert recovered.target_mention is not None
     assert recovered.target_mention.role == sources.PLACE_ROLE
+
+
+def test_a_recovery_place_joins_its_address_entity_as_it_is_written(
+    agency_a: Any, agency_b: Any, tmp_path: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    def place_of(agency: Any, trace_number: str) -> int:
+        return EntityMention.objects.get(
+            agency=agency, role=sources.PLACE_ROLE, reference=trace_number
+        ).entity_id
+
+    def load(agency: Any, name: str, rows: list[dict[str, str]]) -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            job = run_import(agency, write_etrace(tmp_path / name, rows))
+        assert job.status == "succeeded", job.result
+
+    # Two guns recovered at one address, written two ways, in one file: one place.
+    load(
+        agency_a,
+        "first.csv",
+        [
+            row("P1", recovery_address="5 Oak Ave."),
+            row("P2", serial_number="XYZ987", recovery_address="5  OAK AVE"),
+        ],
+    )
+    place = place_of(agency_a, "P1")
+    assert place_of(agency_a, "P2") == place
+    # A later file: one more at that address joins it; another address is a new place.
+    later = [
+        row("P3", serial_number="NEW555", recovery_address="5 oak ave"),
+        row("P4", serial_number="NEW666", recovery_address="9 PINE RD"),
+    ]
+    load(agency_a, "later.csv", later)
+    assert place_of(agency_a, "P3") == place
+    assert place_of(agency_a, "P4") != place
+    # Another agency's record of the same address is its own agency's place.
+    load(agency_b, "other.csv", later)
+    assert place_of(agency_b, "P3") not in (place, place_of(agency_a, "P4"))
+    assert Entity.objects.get(pk=place_of(agency_b, "P3")).agency_id == agency_b.pk
+    # Each place entity is exactly its mentions: a full run of places has nothing to move.
+    assert Entity.objects.filter(kind=EntityKind.PLACE).count() == 4
+    assert services.kind_resolve_all(EntityKind.PLACE) == {
+        "mentions": 6,
+        "entities": 4,
+        "changed": 0,
+    }
+    recovered = Edge.objects.filter(kind=EdgeKind.RECOVERED_IN, target_id=place)
+    assert recovered.count() == 3

@@ -7,10 +7,18 @@ import zoneinfo
 
 import numpy as np
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, connection, transaction
 
 from leads.models import Entity, EntityMention, MentionBlockingKey
-from portal.bulk import copy_integers, copy_rows, foreign_keys_checked_at_end, reserve_ids
+from portal.bulk import (
+    copy_integers,
+    copy_rows,
+    foreign_keys_checked_at_end,
+    indexes_built_after,
+    reserve_ids,
+    table_rows,
+)
 from portal.incidents.models import Incident, IncidentPerson
 from portal.models import Job
 from tests.incidents.factories import IncidentFactory
@@ -150,7 +158,12 @@ def test_bad_rows_are_refused(agency_a):
 def test_integer_columns_copy_from_lists_and_numpy_arrays(agency_a):
     entity = Entity.objects.create(agency=agency_a, kind="person", label="X")
     mention = EntityMention.objects.create(
-        agency=agency_a, entity=entity, kind="person", content_type_id=1, object_id=1, key="k"
+        agency=agency_a,
+        entity=entity,
+        kind="person",
+        content_type=ContentType.objects.get_for_model(Entity),
+        object_id=entity.pk,
+        key="k",
     )
     hashes = np.array([-(2**63), 2**63 - 1, 0], dtype=np.int64)
     assert (
@@ -222,3 +235,51 @@ def test_a_bulk_load_that_breaks_a_key_keeps_nothing(agency_a):
         copy_rows(IncidentPerson, PERSON_FIELDS, [(agency_a.pk, 10**9, "victim")])
     assert not IncidentPerson.objects.exists()
     assert _foreign_keys(Incident, IncidentPerson) == before
+
+
+def _indexes(model):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s ORDER BY 1",
+            [model._meta.db_table],
+        )
+        return cursor.fetchall()
+
+
+def _plan(sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_a_bulk_load_gets_its_indexes_built_again_and_used(agency_a):
+    entity = Entity.objects.create(agency=agency_a, kind="person")
+    mention = EntityMention.objects.create(
+        agency=agency_a,
+        entity=entity,
+        kind="person",
+        content_type=ContentType.objects.get_for_model(Entity),
+        object_id=entity.pk,
+        key="k",
+    )
+    before = _indexes(MentionBlockingKey)
+    assert {name for name, _ in before} >= {"leads_menti_rule_66a033_idx"}
+    with indexes_built_after(MentionBlockingKey):
+        # Only the primary key is left while the rows are written.
+        assert [name for name, _ in _indexes(MentionBlockingKey)] == [
+            "leads_mentionblockingkey_pkey"
+        ]
+        copy_integers(
+            MentionBlockingKey,
+            ("mention_id", "rule", "key_hash"),
+            [np.full(3, mention.pk), np.array([1, 2, 3]), np.array([-5, 0, 2**62])],
+        )
+    assert _indexes(MentionBlockingKey) == before
+    # Built with the rows in them: a lookup by key finds its row through the index.
+    lookup = "SELECT mention_id FROM leads_mentionblockingkey WHERE rule = %s AND key_hash = %s"
+    assert "leads_menti_rule_66a033_idx" in _plan(lookup, [3, 2**62])
+    with connection.cursor() as cursor:
+        cursor.execute(lookup, [3, 2**62])
+        assert cursor.fetchall() == [(mention.pk,)]
+    assert table_rows(MentionBlockingKey) == 3  # never analysed: counted

@@ -155,16 +155,21 @@ def test_bad_rows_are_refused(agency_a):
         copy_rows(Incident, ["persons"], [])
 
 
-def test_integer_columns_copy_from_lists_and_numpy_arrays(agency_a):
-    entity = Entity.objects.create(agency=agency_a, kind="person", label="X")
-    mention = EntityMention.objects.create(
-        agency=agency_a,
+def _mention(agency):
+    """A person mention of its own entity, for blocking keys to point at."""
+    entity = Entity.objects.create(agency=agency, kind="person", label="X")
+    return EntityMention.objects.create(
+        agency=agency,
         entity=entity,
         kind="person",
         content_type=ContentType.objects.get_for_model(Entity),
         object_id=entity.pk,
         key="k",
     )
+
+
+def test_integer_columns_copy_from_lists_and_numpy_arrays(agency_a):
+    mention = _mention(agency_a)
     hashes = np.array([-(2**63), 2**63 - 1, 0], dtype=np.int64)
     assert (
         copy_integers(
@@ -254,15 +259,7 @@ def _plan(sql, params):
 
 
 def test_a_bulk_load_gets_its_indexes_built_again_and_used(agency_a):
-    entity = Entity.objects.create(agency=agency_a, kind="person")
-    mention = EntityMention.objects.create(
-        agency=agency_a,
-        entity=entity,
-        kind="person",
-        content_type=ContentType.objects.get_for_model(Entity),
-        object_id=entity.pk,
-        key="k",
-    )
+    mention = _mention(agency_a)
     before = _indexes(MentionBlockingKey)
     assert {name for name, _ in before} >= {"leads_menti_rule_66a033_idx"}
     with indexes_built_after(MentionBlockingKey):

@@ -135,11 +135,18 @@ def _chunks(values: Iterable[Any]) -> Iterable[list[Any]]:
         yield chunk
 
 
-def _content_type_id(obj: Any) -> int:
-    return int(ContentType.objects.get_for_model(obj).pk)
+class _ContentTypeIds(dict[type, int]):
+    """The content type id of each model class one run meets, looked up once per class
+    (a state's run names millions of records; Django's own cache costs a few
+    microseconds a call). Never kept past the run: a flushed test database renumbers
+    the content types."""
+
+    def __missing__(self, model: type) -> int:
+        found = self[model] = int(ContentType.objects.get_for_model(model).pk)
+        return found
 
 
-def _plan(agency_id: int, findings: list[Finding]) -> _Plan:
+def _plan(agency_id: int, findings: list[Finding], content_types: _ContentTypeIds) -> _Plan:
     """Which lead each finding raises or joins, exactly as raising them one at a time would:
     a lead holding one of the finding's keys, else a lead of its kind holding one of its
     anchors (the oldest such lead), else a new lead; leads raised earlier in the run count."""
@@ -155,7 +162,7 @@ def _plan(agency_id: int, findings: list[Finding]) -> _Plan:
     anchors: dict[int, set[int]] = defaultdict(set)
     for finding in findings:
         for anchor in finding.anchors:
-            anchors[_content_type_id(anchor)].add(anchor.pk)
+            anchors[content_types[type(anchor)]].add(anchor.pk)
     by_anchor: dict[tuple[str, int, int], LeadRef] = {}
     for content_type_id, object_ids in anchors.items():
         for chunk in _chunks(sorted(object_ids)):
@@ -179,7 +186,7 @@ def _plan(agency_id: int, findings: list[Finding]) -> _Plan:
             found = [
                 by_anchor[place]
                 for place in (
-                    (finding.kind, _content_type_id(anchor), anchor.pk)
+                    (finding.kind, content_types[type(anchor)], anchor.pk)
                     for anchor in finding.anchors
                 )
                 if place in by_anchor
@@ -196,7 +203,7 @@ def _plan(agency_id: int, findings: list[Finding]) -> _Plan:
             lead = leads[ref]
         added = 0
         for fact in finding.facts:
-            record = (_content_type_id(fact.obj), fact.obj.pk)
+            record = (content_types[type(fact.obj)], fact.obj.pk)
             if record in lead.records:
                 continue
             lead.records.add(record)
@@ -219,7 +226,7 @@ def _record_facts(fact: Fact) -> RecordFacts:
     )
 
 
-def _write(agency_id: int, plan: _Plan) -> dict[LeadRef, int]:
+def _write(agency_id: int, plan: _Plan, content_types: _ContentTypeIds) -> dict[LeadRef, int]:
     """Write the plan: leads, records and events in one COPY each; returns the lead ids."""
     new = sorted(ref for ref in plan.leads if ref[0] == 1)
     ids = dict(zip(new, reserve_ids(Lead, len(new)), strict=True))
@@ -283,7 +290,7 @@ def _write(agency_id: int, plan: _Plan) -> dict[LeadRef, int]:
         (
             (
                 pk_of[ref],
-                _content_type_id(fact.obj),
+                content_types[type(fact.obj)],
                 fact.obj.pk,
                 fact.role,
                 fact.label[:200],
@@ -314,8 +321,9 @@ def _raise_agency(agency_id: int, findings: list[Finding]) -> list[tuple[int, bo
     for _attempt in range(5):
         try:
             with transaction.atomic():
-                plan = _plan(agency_id, findings)
-                pk_of = _write(agency_id, plan)
+                content_types = _ContentTypeIds()
+                plan = _plan(agency_id, findings, content_types)
+                pk_of = _write(agency_id, plan, content_types)
             break
         except IntegrityError:
             # Another worker took a number, or raised the same facts: plan again.
@@ -337,8 +345,9 @@ def _raise_agency(agency_id: int, findings: list[Finding]) -> list[tuple[int, bo
             )
     audit_log_system_bulk(
         event_type=AuditEventType.CREATE,
+        model=Lead,
         entries=[
-            (Lead(pk=pk), {"kind": finding.kind, "records": added})
+            (pk, {"kind": finding.kind, "records": added})
             for (pk, created, added), finding in zip(outcomes, findings, strict=True)
             if created
         ],

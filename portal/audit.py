@@ -80,33 +80,46 @@ def audit_export(request: HttpRequest, *, scope: str, fmt: str, rows: int, **ext
 def audit_log_system_bulk(
     *,
     event_type: AuditEventType | str,
-    entries: list[tuple[models.Model, dict[str, Any]]],
+    model: type[models.Model],
+    entries: list[tuple[Any, dict[str, Any]]],
     username: str = "system",
 ) -> int:
-    """Append one audit event per (object, detail) done by a system process, in one insert.
+    """Append one audit event per (primary key of a `model` record, detail) done by a system
+    process, in one COPY.
 
     The events are those `audit_log(request=None, obj=..., username=..., detail=...)`
-    writes one at a time (no actor; the agency of the named account, if any).
+    writes one at a time (no actor; the agency of the named account, if any). A rule
+    run raises hundreds of thousands of leads at a state's first load: no model
+    instance is built for any of them.
     """
     if not entries:
         return 0
+    from portal.bulk import copy_rows
     from portal.models import User
 
     agency_id = User.objects.filter(username=username).values_list("agency_id", flat=True).first()
-    AuditEvent.objects.bulk_create(
+    object_type = model._meta.label_lower
+    return copy_rows(
+        AuditEvent,
+        [
+            "actor_username",
+            "agency_id",
+            "event_type",
+            "object_type",
+            "object_id",
+            "outcome",
+            "detail",
+        ],
         (
-            AuditEvent(
-                actor=None,
-                actor_username=username[:150],
-                agency_id=agency_id,
-                event_type=str(event_type),
-                object_type=obj._meta.label_lower,
-                object_id=str(obj.pk),
-                outcome=str(AuditOutcome.SUCCESS),
-                detail=detail,
+            (
+                username[:150],
+                agency_id,
+                str(event_type),
+                object_type,
+                str(pk),
+                str(AuditOutcome.SUCCESS),
+                detail,
             )
-            for obj, detail in entries
+            for pk, detail in entries
         ),
-        batch_size=2000,
     )
-    return len(entries)

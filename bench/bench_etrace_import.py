@@ -150,6 +150,9 @@ def run() -> list[Measure]:
         floor_seconds, floor_each = _index_floor_seconds()
 
     rate = ROWS / seconds
+    floor_tables = ", ".join(
+        f"{table.removeprefix('tracing_')} {each:.1f} s" for table, each in floor_each.items()
+    )
     ratio = seconds / copy_seconds
     print(f"e-Trace import: {ROWS} rows in {seconds:.1f} s = {rate:,.0f} rows/s")
     print(f"bare COPY of the same file: {copy_seconds:.1f} s; import / COPY = {ratio:.1f}x")
@@ -158,9 +161,7 @@ def run() -> list[Measure]:
     print(f"parse alone (read, validate, normalise; nothing written): {parse_seconds:.1f} s")
     print(
         f"index floor (the rows stored again, every index, no parsing): {floor_seconds:.1f} s "
-        f"= {floor_seconds / copy_seconds:.1f}x COPY ("
-        + ", ".join(f"{table} {seconds:.1f} s" for table, seconds in floor_each.items())
-        + ")"
+        f"= {floor_seconds / copy_seconds:.1f}x COPY ({floor_tables})"
     )
     return [
         Measure(
@@ -185,9 +186,7 @@ def run() -> list[Measure]:
         Measure(
             name="etrace index floor: the written rows stored again with every index, "
             "no parsing (lower bound of any import of this schema)",
-            value=f"{floor_seconds:.1f} s ("
-            + ", ".join(f"{t.removeprefix('tracing_')} {s:.1f}" for t, s in floor_each.items())
-            + ")",
+            value=f"{floor_seconds:.1f} s ({floor_tables})",
             reference=f"COPY {copy_seconds:.1f} s",
             ratio=f"{floor_seconds / copy_seconds:.1f}x COPY time",
         ),

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import models
 from django.http import HttpRequest
 
+from portal.bulk import copy_rows
 from portal.choices import AuditEventType, AuditOutcome
 from portal.middleware import client_address
 from portal.models import AuditEvent
@@ -94,7 +95,6 @@ def audit_log_system_bulk(
     """
     if not entries:
         return 0
-    from portal.bulk import copy_rows
     from portal.models import User
 
     agency_id = User.objects.filter(username=username).values_list("agency_id", flat=True).first()

@@ -52,9 +52,9 @@ from leads.resolution.firearms import (
     resolve_firearms,
     serial_keys,
 )
-from leads.resolution.model import MatchModel, probability
+from leads.resolution.model import FieldReason, MatchModel, probability
 from leads.resolution.records import RECORD_COLUMNS, normalise
-from portal.bulk import copy_rows
+from portal.bulk import EncodedJSON, copy_rows
 
 FIREARM_RULE = 100
 DEALER_RULE = 200
@@ -587,6 +587,15 @@ def persons_resolve_all() -> dict[str, int]:
     pk_of = dict(zip(keys, pks, strict=True))
     del keys
     MatchCandidate.objects.filter(left__kind=EntityKind.PERSON).delete()
+    # Pairs scored alike share their reasons (one tuple per comparison pattern): each
+    # is encoded once, not once per pair.
+    encoded: dict[tuple[FieldReason, ...], EncodedJSON] = {}
+
+    def reasons_json(reasons: tuple[FieldReason, ...]) -> EncodedJSON:
+        if reasons not in encoded:
+            encoded[reasons] = EncodedJSON(json.dumps([vars(reason) for reason in reasons]))
+        return encoded[reasons]
+
     # COPY: a state's run scores hundreds of thousands of pairs.
     copy_rows(
         MatchCandidate,
@@ -597,7 +606,7 @@ def persons_resolve_all() -> dict[str, int]:
                 max(pk_of[match.left], pk_of[match.right]),
                 match.probability,
                 match.weight,
-                [vars(reason) for reason in match.reasons],
+                reasons_json(match.reasons),
                 # Judged pairs keep what the model says, so that undoing the judgement
                 # lets re-clustering fall back on it.
                 MatchCandidate.Decision.LINK if match.linked else MatchCandidate.Decision.REVIEW,

@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import io
-import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -34,16 +33,19 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, models, transaction
 from django.utils import timezone
 
-from portal.copy_text import NULL, copy_escape
+from portal.copy_text import NULL, copy_escape_refusing_nul
 
 CHUNK_BYTES = 1 << 20
 
 
+class EncodedJSON(str):
+    """A JSON column's value already encoded: one value many rows share (a review
+    pair's reasons, the same for every pair scored alike) is encoded once by the
+    caller, and copy_rows writes the text as it is."""
+
+
 def _text(value: Any) -> str:
-    text = value if type(value) is str else str(value)
-    if "\x00" in text:
-        raise ValueError("PostgreSQL text cannot hold a NUL character")
-    return copy_escape(text)
+    return copy_escape_refusing_nul(value if type(value) is str else str(value))
 
 
 def _timestamp(value: Any) -> str:
@@ -85,8 +87,9 @@ def _converter(field: models.Field[Any, Any]) -> Callable[[Any], str]:
     if isinstance(field, models.ForeignKey):
         return _converter(field.target_field)
     if isinstance(field, models.JSONField):
-        encoder = field.encoder or DjangoJSONEncoder
-        return lambda value: _text(json.dumps(value, cls=encoder, ensure_ascii=False))
+        # One encoder for the whole copy (json.dumps would build one per value).
+        encode = (field.encoder or DjangoJSONEncoder)(ensure_ascii=False).encode
+        return lambda value: _text(value if type(value) is EncodedJSON else encode(value))
     if isinstance(field, models.BooleanField):
         return _boolean
     if isinstance(field, models.DateTimeField):
@@ -186,17 +189,21 @@ def copy_rows(
     )
     width = len(chosen)
 
+    end = constant + "\n"
+
     def lines() -> Iterator[str]:
         for row in rows:
             if len(row) != width:
                 raise ValueError(f"row has {len(row)} values for {width} fields: {row!r}")
+            # A list, not a generator: join builds one from a generator anyway.
             yield (
                 "\t".join(
-                    NULL if value is None else convert(value)
-                    for convert, value in zip(converters, row, strict=True)
+                    [
+                        NULL if value is None else convert(value)
+                        for convert, value in zip(converters, row)  # noqa: B905 - width checked
+                    ]
                 )
-                + constant
-                + "\n"
+                + end
             )
 
     return _copy_lines(model, [*chosen, *(f for f, _ in defaults)], lines(), using=using)

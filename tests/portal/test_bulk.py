@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import zoneinfo
 
 import numpy as np
@@ -12,6 +13,7 @@ from django.db import IntegrityError, connection, transaction
 
 from leads.models import Entity, EntityMention, MentionBlockingKey
 from portal.bulk import (
+    EncodedJSON,
     copy_integers,
     copy_rows,
     foreign_keys_checked_at_end,
@@ -113,6 +115,19 @@ def test_json_booleans_and_unicode_in_json(agency_a):
     assert first.result == result and first.params == {} and first.label == "München, café"
     assert first.progress_total == 7 and first.status == "pending"
     assert second.params == {"when": "2024-01-02"}
+
+
+def test_json_encoded_once_is_written_as_it_is(agency_a):
+    # One value many rows share, encoded by the caller: stored as the JSON it encodes,
+    # not as a JSON string of it.
+    shared = EncodedJSON(json.dumps({"reasons": ["same name", 'a "quote" and a \\'], "n": 2}))
+    copy_rows(
+        Job,
+        ["agency", "kind", "label", "params", "result"],
+        [(agency_a.pk, "bench", f"job {i}", {}, shared) for i in range(3)],
+    )
+    results = list(Job.objects.order_by("pk").values_list("result", flat=True))
+    assert results == [{"reasons": ["same name", 'a "quote" and a \\'], "n": 2}] * 3
 
 
 def test_reserved_ids_let_later_rows_refer_to_earlier_ones(agency_a):

@@ -54,8 +54,11 @@ from leads.resolution.firearms import (
 )
 from leads.resolution.model import FieldReason, MatchModel, probability
 from leads.resolution.records import RECORD_COLUMNS, normalise
-from portal.bulk import EncodedJSON, copy_rows
+from portal.bulk import EncodedJSON, analyze, copy_rows
 
+# Planner statistics are refreshed (autovacuum waits for the commit) once a write added
+# more rows than this: the next statements join them.
+ANALYZE_ABOVE = 10_000
 FIREARM_RULE = 100
 DEALER_RULE = 200
 PLACE_RULE = 300
@@ -597,7 +600,7 @@ def persons_resolve_all() -> dict[str, int]:
         return encoded[reasons]
 
     # COPY: a state's run scores hundreds of thousands of pairs.
-    copy_rows(
+    written = copy_rows(
         MatchCandidate,
         ("left_id", "right_id", "probability", "weight", "reasons", "decision"),
         (
@@ -615,6 +618,9 @@ def persons_resolve_all() -> dict[str, int]:
             if match.probability >= SETTINGS.review_threshold
         ),
     )
+    if written > ANALYZE_ABOVE:
+        # Each agency's same-person edges join the review pairs (below).
+        analyze(MatchCandidate)
     changed = _assign(EntityKind.PERSON, pks, result.labels)
     from leads.sources import same_person_edges_refresh
 

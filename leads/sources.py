@@ -54,8 +54,6 @@ from tracing.models import Dealer, Firearm, PersonMention, Purchase, Trace
 # Above this many new mentions of a kind, one full run of the kind is cheaper than
 # resolving each mention on its own (about 80 ms each against a million).
 FULL_RUN_ABOVE = 2000
-# Planner statistics are refreshed within the sync once a write added more rows than this.
-ANALYZE_ABOVE = 10_000
 # Mentions prepared and written at once by a bulk sync (memory stays flat).
 MENTION_BATCH = 100_000
 BALLISTIC_MATCH_DECISIONS = (Decision.POTENTIAL_LEAD, Decision.CONFIRMED)
@@ -166,7 +164,7 @@ class BlockingKeyBuffer:
                     ("mention_id", "rule", "key_hash"),
                     [mentions[chunk], rules[chunk], hashes[chunk]],
                 )
-        if len(order) > ANALYZE_ABOVE:
+        if len(order) > services.ANALYZE_ABOVE:
             # The next lookups join the keys (a dealer's or a place's, `_entities_of`;
             # a new person's): planned as if the table were as it was, they would
             # scan it once per row.
@@ -754,7 +752,7 @@ def _source_edges_add(agency_id: int, *, bulk: bool = False) -> int:
         for statement in _SOURCE_EDGES:
             cursor.execute(_EDGE_INSERT + statement, params)
             added += cursor.rowcount
-            if cursor.rowcount > ANALYZE_ABOVE:
+            if cursor.rowcount > services.ANALYZE_ABOVE:
                 # The next statements' NOT EXISTS reads the edges: with the statistics of
                 # before, the planner would expect a handful and loop over them per row.
                 analyze(Edge)
@@ -966,7 +964,7 @@ def _mentions_add(agency_id: int, keys: BlockingKeyBuffer) -> dict[str, list[int
     ):
         ids = step(agency_id, None if kind in services.EXACT_KEY_RULES else keys)
         added.setdefault(kind, []).extend(ids)
-        if len(ids) > ANALYZE_ABOVE:
+        if len(ids) > services.ANALYZE_ABOVE:
             # The next steps and the edges join the mentions (autovacuum waits for the commit).
             analyze(EntityMention, Entity)
     return added
@@ -1023,19 +1021,24 @@ def sources_sync_all(agency_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
             "mentions_removed": removed,
         }
     keys.write()
+    if sum(result["mentions_added"] for result in results.values()) > services.ANALYZE_ABOVE:
+        # Each agency's steps refresh the statistics after a big write of their own; the
+        # resolution and the edges join every agency's mentions, the smaller ones too.
+        analyze(EntityMention, Entity)
     # Resolved before the edges are drawn, so that they are drawn to the resolved
     # entities: drawn first, every merge would rewrite them (most of a first load's).
     outcomes = _resolve_new(new_mentions)
     for agency_id in agency_ids:
         edges = _source_edges_add(
-            agency_id, bulk=results[agency_id]["mentions_added"] > ANALYZE_ABOVE
+            agency_id, bulk=results[agency_id]["mentions_added"] > services.ANALYZE_ABOVE
         )
         ballistic = Edge.objects.bulk_create(_ballistic_edges(agency_id), batch_size=5000)
         results[agency_id]["edges_added"] = edges + len(ballistic)
         if outcomes or sync_changed(results[agency_id]):
             # Else nothing the settling reads has changed: a sync finding nothing new
-            # stays cheap (an import of known records, a re-sent task).
-            _resolved_settle(agency_id)
+            # stays cheap (an import of known records, a re-sent task). A full person
+            # run has drawn every agency's same-person edges already.
+            _resolved_settle(agency_id, same_person=f"{EntityKind.PERSON} full run" not in outcomes)
         results[agency_id].update(outcomes)
     return results
 
@@ -1045,9 +1048,11 @@ def sync_changed(result: dict[str, Any]) -> bool:
     return any(result.get(key) for key in ("mentions_added", "mentions_removed", "edges_added"))
 
 
-def _resolved_settle(agency_id: int) -> None:
-    """After resolution: same-person edges, casings tied by ballistic matches, gun labels."""
-    same_person_edges_refresh(agency_id)
+def _resolved_settle(agency_id: int, *, same_person: bool = True) -> None:
+    """After resolution: same-person edges (unless `same_person` is false: drawn already),
+    casings tied by ballistic matches, gun labels."""
+    if same_person:
+        same_person_edges_refresh(agency_id)
     firearm_entities: set[int] = set()
     # Casings tied by ballistic matches before their mentions existed.
     pairs = ballistic_same_pairs(

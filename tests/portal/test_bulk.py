@@ -10,10 +10,12 @@ import numpy as np
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from leads.models import Entity, EntityMention, MentionBlockingKey
 from portal.bulk import (
     EncodedJSON,
+    analyze,
     copy_integers,
     copy_rows,
     foreign_keys_checked_at_end,
@@ -128,6 +130,27 @@ def test_json_encoded_once_is_written_as_it_is(agency_a):
     )
     results = list(Job.objects.order_by("pk").values_list("result", flat=True))
     assert results == [{"reasons": ["same name", 'a "quote" and a \\'], "n": 2}] * 3
+
+
+def test_statistics_are_refreshed_for_every_column_but_the_json_ones(agency_a):
+    copy_rows(
+        Job,
+        ["agency", "kind", "label", "params", "result"],
+        [(agency_a.pk, "bench", f"job {i % 7}", {"i": i}, {}) for i in range(500)],
+    )
+    with CaptureQueriesContext(connection) as queries:
+        analyze(Job)
+    (statement,) = [query["sql"] for query in queries]
+    assert '"label"' in statement and '"params"' not in statement and '"result"' not in statement
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [Job._meta.db_table])
+        assert cursor.fetchone()[0] == 500
+        cursor.execute(
+            "SELECT attname, n_distinct FROM pg_stats WHERE tablename = %s",
+            [Job._meta.db_table],
+        )
+        stats = dict(cursor.fetchall())
+    assert stats["label"] == 7 and stats["kind"] == 1 and "agency_id" in stats
 
 
 def test_reserved_ids_let_later_rows_refer_to_earlier_ones(agency_a):

@@ -418,6 +418,46 @@ def _purchaser_identities(mentions: list[PersonMention]) -> dict[int, tuple[str,
     return identities
 
 
+# The columns the trafficking facts read (person_fact, trace_fact): a state's rule run
+# loads hundreds of thousands of purchasers with their trace, gun, sale and dealer, and
+# a model instance costs for every column it is given.
+_FACT_PERSON_COLUMNS = (
+    "trace_id",
+    "role",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "dob",
+    "person_key",
+    "created_at",
+    "trace__trace_number",
+)
+_FACT_TRACE_COLUMNS = (
+    "trace_number",
+    "firearm_id",
+    "recovery_date",
+    "recovery_lat",
+    "recovery_lon",
+    "created_at",
+    "time_to_crime_days",
+    "purchaser_not_possessor",
+    "multiple_sale",
+    "repeat_purchaser",
+    "out_of_state_source",
+    "firearm__manufacturer",
+    "firearm__model",
+    "firearm__caliber",
+    "firearm__serial_normalised",
+    "firearm__obliterated",
+    "purchase__trace_id",
+    "purchase__purchase_date",
+    "purchase__dealer_id",
+    "purchase__dealer__business_name",
+    "purchase__dealer__license_name",
+    "purchase__dealer__ffl_number",
+)
+
+
 def trafficking_findings(agency: Agency) -> list[Finding]:
     """A purchaser with N+ traced guns, or a short time-to-crime gun found on someone else."""
     settings = lead_settings(agency)
@@ -437,7 +477,9 @@ def trafficking_findings(agency: Agency) -> list[Finding]:
             Q(trace__repeat_purchaser=True)
             | short
             | Q(pk__in=resolved.filter(entity_id__in=shared_entities).values("object_id"))
-        ).select_related("trace__firearm", "trace__purchase__dealer")
+        )
+        .select_related("trace__firearm", "trace__purchase__dealer")
+        .only(*_FACT_PERSON_COLUMNS, *(f"trace__{column}" for column in _FACT_TRACE_COLUMNS))
     )
     identities = _purchaser_identities(candidates)
     groups: dict[str, list[PersonMention]] = defaultdict(list)
@@ -450,7 +492,9 @@ def trafficking_findings(agency: Agency) -> list[Finding]:
         m.trace_id: m
         for m in PersonMention.objects.filter(
             trace_id__in=[m.trace_id for m in candidates], role=MentionRole.POSSESSOR
-        ).select_related("trace")
+        )
+        .select_related("trace")
+        .only(*_FACT_PERSON_COLUMNS)
     }
     found = []
     for key, mentions in groups.items():

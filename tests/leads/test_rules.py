@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from ballistics.choices import Decision, EvidenceKind
 from ballistics.services import candidate_decide
@@ -240,6 +242,42 @@ def test_the_resolved_person_groups_spellings_and_joins_the_name_keyed_lead(
     assert counts == {"raised": 0, "joined": 1, "records": 2}
     assert Lead.objects.count() == 1
     assert lead.records.filter(role="trace", is_new=True).count() == 1
+
+
+def _straw_rows(purchasers: int) -> list[dict[str, str]]:
+    """Each purchaser buys two guns later traced, each found on someone else."""
+    return [
+        row(
+            f"T-{n}-{gun}",
+            serial_number=f"S{n}{gun}",
+            purchase_date=f"201{gun}-01-02",
+            **{**STRAW, "purchaser_last": f"ROE{chr(65 + n)}", "purchaser_dob": f"199{n}-02-03"},
+        )
+        for n in range(purchasers)
+        for gun in range(2)
+    ]
+
+
+def test_trafficking_findings_read_a_fixed_number_of_queries_with_whole_facts(
+    agency_a: Any, tmp_path: Path, django_assert_max_num_queries: Any
+) -> None:
+    # The rule loads only the columns its facts show: a fact reading one more would cost
+    # a query per purchaser, and a state's run has hundreds of thousands.
+    run_import(agency_a, write_etrace(tmp_path / "a.csv", _straw_rows(2)))
+    with CaptureQueriesContext(connection) as few:
+        assert len(trafficking_findings(agency_a)) == 2
+    run_import(agency_a, write_etrace(tmp_path / "b.csv", _straw_rows(6)))
+    with django_assert_max_num_queries(len(few)):
+        found = trafficking_findings(agency_a)
+    assert len(found) == 6
+    trace = next(fact for fact in found[0].facts if fact.role == "trace")
+    record = Trace.objects.select_related("firearm", "purchase__dealer").get(pk=trace.obj.pk)
+    assert trace.details["firearm"] == str(record.firearm)
+    assert trace.details["dealer"] == record.purchase.dealer.display_name != ""
+    assert trace.details["purchase_date"] == record.purchase.purchase_date.isoformat()
+    assert "Repeat purchaser" in trace.details["indicators"]
+    possessor = next(fact for fact in found[0].facts if fact.role == "possessor")
+    assert possessor.label.startswith("Possessor POE, PAT")
 
 
 # --- repeat crime gun ---

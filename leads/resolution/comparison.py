@@ -72,6 +72,8 @@ STRING_COLUMNS = (
     "zip",
 )
 VALUES = "#values"
+# A column set's distinct dates of birth as digits (`_dates_of`), kept beside its columns.
+DATE_DIGITS = "dob#digits"
 
 
 def columns_of(frame: pd.DataFrame) -> Columns:
@@ -126,6 +128,16 @@ def _levels(known: np.ndarray, conditions: list[np.ndarray]) -> np.ndarray:
 LevelFunction = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
+def _distinct_pairs(
+    left: Columns, right: Columns, i: np.ndarray, j: np.ndarray, column_a: str, column_b: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct (code in column_a, code in column_b) pairs of the pairs (i, j): their
+    codes on either side, and for each pair the index of its distinct pair."""
+    width = len(right[column_b + VALUES]) + 1
+    inverse, distinct = pd.factorize(left[column_a][i] * width + right[column_b][j])
+    return inverse, distinct // width, distinct % width
+
+
 def _on_distinct(
     left: Columns,
     right: Columns,
@@ -143,12 +155,8 @@ def _on_distinct(
             np.repeat(left[column_a + VALUES], count_b), np.tile(right[column_b + VALUES], count_a)
         ).reshape(count_a, count_b)
         return table[left[column_a][i], right[column_b][j]]
-    width = count_b + 1
-    combined = left[column_a][i] * width + right[column_b][j]
-    inverse, distinct = pd.factorize(combined)
-    values_a = left[column_a + VALUES][distinct // width]
-    values_b = right[column_b + VALUES][distinct % width]
-    return function(values_a, values_b)[inverse]
+    inverse, codes_a, codes_b = _distinct_pairs(left, right, i, j, column_a, column_b)
+    return function(left[column_a + VALUES][codes_a], right[column_b + VALUES][codes_b])[inverse]
 
 
 def _empty_code(columns: Columns, name: str) -> int:
@@ -215,10 +223,19 @@ def _date_digits(values: np.ndarray) -> np.ndarray:
     return digits
 
 
+def _dates_of(columns: Columns) -> np.ndarray:
+    """The digit matrix of a column set's distinct dates, built once for all its chunks."""
+    if DATE_DIGITS not in columns:
+        columns[DATE_DIGITS] = _date_digits(columns["dob" + VALUES])
+    return columns[DATE_DIGITS]
+
+
 def date_levels_by_codes(left: Columns, right: Columns, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """full_date_levels, computed on digit matrices of the distinct dates (vectorised)."""
-    digits_a = _date_digits(left["dob" + VALUES])[left["dob"][i]]
-    digits_b = _date_digits(right["dob" + VALUES])[right["dob"][j]]
+    """full_date_levels, computed on digit matrices (vectorised), once per distinct pair of
+    dates: the pairs of a block that shares the date of birth all show the same one."""
+    inverse, codes_a, codes_b = _distinct_pairs(left, right, i, j, "dob", "dob")
+    digits_a = _dates_of(left)[codes_a]
+    digits_b = _dates_of(right)[codes_b]
     known = (digits_a[:, 0] >= 0) & (digits_b[:, 0] >= 0)
     differ = digits_a != digits_b
     mismatches = differ.sum(axis=1)
@@ -231,11 +248,11 @@ def date_levels_by_codes(left: Columns, right: Columns, i: np.ndarray, j: np.nda
         & (digits_a[:, 4:6] == digits_b[:, 6:8]).all(axis=1)
         & (digits_a[:, 6:8] == digits_b[:, 4:6]).all(axis=1)
     )
-    level = np.full(len(i), -1, dtype=np.int8)
+    level = np.full(len(codes_a), -1, dtype=np.int8)
     level[(mismatches <= 1) | transposed | swapped] = 2
     level[mismatches == 0] = 3
     level[~known] = -1
-    return level
+    return level[inverse]
 
 
 def full_date_levels(a: np.ndarray, b: np.ndarray) -> np.ndarray:

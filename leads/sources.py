@@ -200,46 +200,26 @@ def mentions_copy(
     mention_ids = reserve_ids(EntityMention, len(items))
     copy_rows(
         Entity,
-        ("id", "agency_id", "kind", "label"),
-        (
-            (entity_ids[index], agency_id, kind, services._label(kind, items[index][2]))
-            for index in fresh
-        ),
+        ("id", "label"),
+        ((entity_ids[index], services._label(kind, items[index][2])) for index in fresh),
+        same={"agency_id": agency_id, "kind": kind},
     )
     prefix = f"{content_type.app_label}.{content_type.model}"
     copy_rows(
         EntityMention,
+        ("id", "entity_id", "object_id", "role", "key", "fields", "reference"),
         (
-            "id",
-            "agency_id",
-            "entity_id",
-            "kind",
-            "content_type_id",
-            "object_id",
-            "role",
-            "key",
-            "fields",
-            "source",
-            "reference",
-        ),
-        (
-            (
-                mention,
-                agency_id,
-                entity,
-                kind,
-                content_type.pk,
-                pk,
-                role,
-                f"{prefix}:{pk}:{role}",
-                fields,
-                source,
-                reference,
-            )
+            (mention, entity, pk, role, f"{prefix}:{pk}:{role}", fields, reference)
             for mention, entity, (pk, role, fields, reference) in zip(
                 mention_ids, entity_ids, items, strict=True
             )
         ),
+        same={
+            "agency_id": agency_id,
+            "kind": kind,
+            "content_type_id": content_type.pk,
+            "source": source,
+        },
     )
     found = services.blocking_keys(kind, [fields for _pk, _role, fields, _ref in items])
     buffer = keys if keys is not None else BlockingKeyBuffer()

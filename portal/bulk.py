@@ -24,7 +24,7 @@ import datetime as dt
 import decimal
 import io
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -172,17 +172,23 @@ def copy_rows(
     fields: Sequence[str],
     rows: Iterable[Sequence[Any]],
     *,
+    same: Mapping[str, Any] | None = None,
     using: str = "default",
 ) -> int:
     """COPY `rows` (tuples in the order of `fields`) into `model`'s table; returns the count.
 
     `fields` are field names or attnames ("agency" or "agency_id", both take
-    the id). Include "id" only with ids from reserve_ids().
+    the id). Include "id" only with ids from reserve_ids(). `same` gives columns
+    whose value every row shares (the agency of a batch): converted once, not per row.
     """
+    same = dict(same or {})
     chosen = [_concrete_field(model, name) for name in fields]
-    if len({field.column for field in chosen}) != len(chosen):
+    shared = [(_concrete_field(model, name), value) for name, value in same.items()]
+    if len({field.column for field in chosen} | {field.column for field, _ in shared}) != len(
+        chosen
+    ) + len(shared):
         raise ValueError("a column is named twice")
-    defaults = _defaults(model, {name for name in fields})
+    defaults = shared + _defaults(model, {*fields, *same})
     converters = [_converter(field) for field in chosen]
     constant = "".join(
         "\t" + (NULL if value is None else _converter(field)(value)) for field, value in defaults

@@ -132,6 +132,30 @@ def test_json_encoded_once_is_written_as_it_is(agency_a):
     assert results == [{"reasons": ["same name", 'a "quote" and a \\'], "n": 2}] * 3
 
 
+def test_values_every_row_shares_are_written_to_every_row(agency_a):
+    # The agency and the kind given once (with text that needs escaping), the rest per row.
+    copy_rows(
+        Job,
+        ["label", "result"],
+        [(f"job {i}", {"i": i}) for i in range(3)],
+        same={"agency_id": agency_a.pk, "kind": "tab\there", "params": {"shared": True}},
+    )
+    jobs = list(Job.objects.order_by("pk").values("agency_id", "kind", "label", "params", "result"))
+    assert jobs == [
+        {
+            "agency_id": agency_a.pk,
+            "kind": "tab\there",
+            "label": f"job {i}",
+            "params": {"shared": True},
+            "result": {"i": i},
+        }
+        for i in range(3)
+    ]
+    assert all(job.status == "pending" for job in Job.objects.all())  # defaults still filled
+    with pytest.raises(ValueError, match="named twice"):
+        copy_rows(Job, ["agency", "label"], [(agency_a.pk, "x")], same={"agency_id": agency_a.pk})
+
+
 def test_statistics_are_refreshed_for_every_column_but_the_json_ones(agency_a):
     copy_rows(
         Job,

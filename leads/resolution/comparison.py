@@ -74,6 +74,9 @@ STRING_COLUMNS = (
 VALUES = "#values"
 # A column set's distinct dates of birth as digits (`_dates_of`), kept beside its columns.
 DATE_DIGITS = "dob#digits"
+# Up to this many combinations of two columns' values, their distinct pairs are found
+# with a dense array (16 M: 80 MB), beyond it by hashing.
+DENSE_PAIRS = 1 << 24
 
 
 def columns_of(frame: pd.DataFrame) -> Columns:
@@ -134,8 +137,19 @@ def _distinct_pairs(
     """The distinct (code in column_a, code in column_b) pairs of the pairs (i, j): their
     codes on either side, and for each pair the index of its distinct pair."""
     width = len(right[column_b + VALUES]) + 1
-    inverse, distinct = pd.factorize(left[column_a][i] * width + right[column_b][j])
-    return inverse, distinct // width, distinct % width
+    combined = left[column_a][i] * width + right[column_b][j]
+    size = len(left[column_a + VALUES]) * width
+    if size > DENSE_PAIRS:
+        inverse, distinct = pd.factorize(combined)
+        return inverse, distinct // width, distinct % width
+    # Few enough combinations (zip codes, cities, house numbers): the distinct pairs are
+    # found with an array over every combination, faster than hashing each pair.
+    seen = np.zeros(size, dtype=bool)
+    seen[combined] = True
+    distinct = np.flatnonzero(seen)
+    index_of = np.empty(size, dtype=np.int32)
+    index_of[distinct] = np.arange(len(distinct), dtype=np.int32)
+    return index_of[combined], distinct // width, distinct % width
 
 
 def _on_distinct(
@@ -306,12 +320,15 @@ def compare(left: Columns, right: Columns, i: np.ndarray, j: np.ndarray) -> np.n
     first = on("first", "first", first_name_levels)
     last = on("last", "last", last_name_levels)
     # Given name and surname swapped ("SMITH JOHN"): compare crosswise, keep the better.
-    cross_first = on("first", "last", jaro_winkler)
-    cross_last = on("last", "first", jaro_winkler)
-    swapped = (cross_first >= 0.92) & (cross_last >= 0.92) & (first < 3) & (last < 3)
-    swapped &= (first >= 0) & (last >= 0)
-    first[swapped] = np.where(cross_first[swapped] == 1.0, 5, 3)
-    last[swapped] = np.where(cross_last[swapped] == 1.0, 4, 3)
+    # Only pairs whose names are both known and neither agrees well can gain.
+    maybe = np.flatnonzero((first >= 0) & (first < 3) & (last >= 0) & (last < 3))
+    if len(maybe):
+        sub_i, sub_j = i[maybe], j[maybe]
+        cross_first = _on_distinct(left, right, sub_i, sub_j, "first", "last", jaro_winkler)
+        cross_last = _on_distinct(left, right, sub_i, sub_j, "last", "first", jaro_winkler)
+        swapped = (cross_first >= 0.92) & (cross_last >= 0.92)
+        first[maybe[swapped]] = np.where(cross_first[swapped] == 1.0, 5, 3)
+        last[maybe[swapped]] = np.where(cross_last[swapped] == 1.0, 4, 3)
     out[:, FIELD_INDEX["first_name"]] = first
     out[:, FIELD_INDEX["last_name"]] = last
     out[:, FIELD_INDEX["middle_name"]] = on("middle", "middle", middle_name_levels)

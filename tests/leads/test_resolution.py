@@ -381,3 +381,26 @@ def test_blocking_key_arrays_are_each_records_non_empty_rule_keys() -> None:
     assert blocking_key_hashes(frame)[5] == [
         (rule, value) for record, rule, value in sorted(expected) if record == 5
     ]
+
+
+def test_distinct_value_pairs_found_densely_or_by_hashing_give_the_same_levels(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Every pair of 400 corrupted records: a field's distinct value pairs are found with a
+    # dense array when its values are few, else by hashing; both must agree level by level,
+    # and with a plain per-pair comparison.
+    from leads.resolution import comparison
+
+    left, right, _truth = linked_sets(200, seed=11)
+    frame = normalise(pd.concat([left, right], ignore_index=True))
+    columns = columns_of(frame)
+    i, j = (side.ravel() for side in np.triu_indices(len(frame), k=1))
+    dense = compare(columns, columns, i, j)
+    monkeypatch.setattr(comparison, "DENSE_PAIRS", 0)
+    hashed = compare(columns_of(frame), columns_of(frame), i, j)
+    assert np.array_equal(dense, hashed)
+    # A sample of pairs compared one at a time, where every value is its own distinct pair.
+    for k in range(0, len(i), 997):
+        one = compare(columns, columns, i[k : k + 1], j[k : k + 1])[0]
+        assert np.array_equal(one, dense[k]), (k, one, dense[k])
+    assert len(np.unique(dense, axis=0)) > 20  # the pairs show many comparison patterns

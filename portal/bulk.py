@@ -181,12 +181,11 @@ def copy_rows(
     the id). Include "id" only with ids from reserve_ids(). `same` gives columns
     whose value every row shares (the agency of a batch): converted once, not per row.
     """
-    same = dict(same or {})
+    same = same or {}
     chosen = [_concrete_field(model, name) for name in fields]
     shared = [(_concrete_field(model, name), value) for name, value in same.items()]
-    if len({field.column for field in chosen} | {field.column for field, _ in shared}) != len(
-        chosen
-    ) + len(shared):
+    columns = [field.column for field in chosen] + [field.column for field, _ in shared]
+    if len(set(columns)) != len(columns):
         raise ValueError("a column is named twice")
     defaults = shared + _defaults(model, {*fields, *same})
     converters = [_converter(field) for field in chosen]

@@ -46,12 +46,11 @@ class MatchModel:
 
     def match_weights(self, levels: np.ndarray) -> np.ndarray:
         """Total match weight (prior included) of each row of comparison levels."""
-        table = self.weight_table()
         total = np.full(levels.shape[0], math.log2(self.prior / (1 - self.prior)))
-        for index, weights in enumerate(table):
-            column = levels[:, index].astype(np.int64)
-            known = column >= 0
-            total[known] += weights[column[known]]
+        for index, weights in enumerate(self.weight_table()):
+            # An unknown level (-1) looks up the 0 put before the field's weights: one
+            # gather per field, no mask (adding 0.0 leaves a sum as it was).
+            total += np.concatenate(([0.0], weights))[levels[:, index].astype(np.intp) + 1]
         return total
 
     def explain(self, levels: np.ndarray) -> tuple[FieldReason, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 
 import numpy as np
 import pandas as pd
@@ -239,6 +240,28 @@ def test_model_round_trips_through_json(trained: MatchModel) -> None:
     levels = np.zeros((1, len(FIELDS)), dtype=np.int8)
     levels[0, FIELD_INDEX["last_name"]] = len(FIELDS[FIELD_INDEX["last_name"]].levels) - 1
     assert again.match_weights(levels)[0] == pytest.approx(trained.match_weights(levels)[0])
+
+
+def test_a_pairs_weight_is_the_prior_plus_each_known_fields_weight(trained: MatchModel) -> None:
+    rng = np.random.default_rng(7)
+    # Every level of every field, unknown (-1) included, in random rows.
+    levels = np.stack([rng.integers(-1, len(spec.levels), 200) for spec in FIELDS], axis=1).astype(
+        np.int8
+    )
+    levels[0] = -1  # nothing known: the prior alone
+    prior = math.log2(trained.prior / (1 - trained.prior))
+    expected = [
+        prior
+        + sum(
+            math.log2(trained.m[index][level] / trained.u[index][level])
+            for index, level in enumerate(row)
+            if level >= 0
+        )
+        for row in levels.tolist()
+    ]
+    weights = trained.match_weights(levels)
+    assert weights[0] == prior
+    assert weights.tolist() == pytest.approx(expected)
 
 
 def test_incremental_index_links_a_new_mention_to_its_entity(

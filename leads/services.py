@@ -102,7 +102,8 @@ def exact_key_entities(agency_id: int, kind: str, keys: Iterable[str]) -> dict[s
         cursor.execute(
             f"SELECT m.fields, m.entity_id FROM {MentionBlockingKey._meta.db_table} k "  # noqa: S608
             f"JOIN {EntityMention._meta.db_table} m ON m.id = k.mention_id "
-            "WHERE k.rule = %s AND k.key_hash = ANY(%s) AND m.agency_id = %s AND m.kind = %s "
+            "WHERE k.rule = %s AND k.key_hash = ANY(%s::bigint[]) "
+            "AND m.agency_id = %s AND m.kind = %s "
             "ORDER BY m.id",
             [EXACT_KEY_RULES[EntityKind(kind)], hashes.tolist(), agency_id, kind],
         )
@@ -242,7 +243,7 @@ def _follow_mentions(mention_ids: Sequence[int]) -> None:
             cursor.execute(
                 f"UPDATE {Edge._meta.db_table} e SET {side}_id = m.entity_id "  # noqa: S608
                 f"FROM {EntityMention._meta.db_table} m "
-                f"WHERE e.{side}_mention_id = ANY(%s) AND m.id = e.{side}_mention_id "
+                f"WHERE e.{side}_mention_id = ANY(%s::bigint[]) AND m.id = e.{side}_mention_id "
                 f"AND e.{side}_id <> m.entity_id",
                 [ids],
             )
@@ -301,7 +302,7 @@ def _retire(successors: dict[int, int]) -> None:
         olds = list(successors)
         for index in range(0, len(olds), 10_000):
             cursor.execute(
-                f"SELECT e.id FROM {Entity._meta.db_table} e WHERE e.id = ANY(%s) "  # noqa: S608
+                f"SELECT e.id FROM {Entity._meta.db_table} e WHERE e.id = ANY(%s::bigint[]) "  # noqa: S608
                 f"AND NOT EXISTS (SELECT 1 FROM {EntityMention._meta.db_table} m "
                 "WHERE m.entity_id = e.id)",
                 [olds[index : index + 10_000]],
@@ -311,11 +312,11 @@ def _retire(successors: dict[int, int]) -> None:
                 continue
             cursor.execute(
                 f"DELETE FROM {Edge._meta.db_table} "  # noqa: S608
-                "WHERE source_id = ANY(%(ids)s) OR target_id = ANY(%(ids)s)",
+                "WHERE source_id = ANY(%(ids)s::bigint[]) OR target_id = ANY(%(ids)s::bigint[])",
                 {"ids": emptied},
             )
             cursor.execute(
-                f"DELETE FROM {Entity._meta.db_table} WHERE id = ANY(%s)",  # noqa: S608
+                f"DELETE FROM {Entity._meta.db_table} WHERE id = ANY(%s::bigint[])",  # noqa: S608
                 [emptied],
             )
 

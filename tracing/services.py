@@ -552,7 +552,7 @@ def _write(
         changes = _trace_changes(cursor, agency_id) if report.known else {}
         params["changed"] = list(changes)
         # Rows to write: traces not seen before, and traces seen with new facts.
-        to_write = "(s.trace_id IS NULL OR s.trace_id = ANY(%(changed)s))"
+        to_write = "(s.trace_id IS NULL OR s.trace_id = ANY(%(changed)s::bigint[]))"
         _flags_stage(cursor, agency_id, to_write, params)
         step(4)
         trace_values = """
@@ -602,15 +602,15 @@ def _write(
                 f"""
                 UPDATE tracing_trace t SET updated_at = %(now)s, {assignments}
                 FROM (SELECT s.trace_id, {selected} {joins}
-                      WHERE s.trace_id = ANY(%(changed)s)) n
+                      WHERE s.trace_id = ANY(%(changed)s::bigint[])) n
                 WHERE t.id = n.trace_id
                 """,  # noqa: S608 - constant SQL fragments
                 params,
             )
             cursor.execute(
                 """
-                DELETE FROM tracing_purchase WHERE trace_id = ANY(%(changed)s);
-                DELETE FROM tracing_personmention WHERE trace_id = ANY(%(changed)s);
+                DELETE FROM tracing_purchase WHERE trace_id = ANY(%(changed)s::bigint[]);
+                DELETE FROM tracing_personmention WHERE trace_id = ANY(%(changed)s::bigint[]);
                 """,
                 params,
             )
@@ -620,7 +620,9 @@ def _write(
         if changes:
             # The mentions of new traces were written while the file was parsed.
             cursor.execute(
-                MENTIONS_INSERT.format(table="etrace_stage", where="s.trace_id = ANY(%(changed)s)"),
+                MENTIONS_INSERT.format(
+                    table="etrace_stage", where="s.trace_id = ANY(%(changed)s::bigint[])"
+                ),
                 params,
             )
         step(6)
@@ -693,7 +695,7 @@ def _flags_stage(cursor: Any, agency_id: int, to_write: str, params: dict[str, A
         JOIN tracing_trace t ON t.id = p.trace_id
         JOIN tracing_firearm f ON f.id = t.firearm_id
         WHERE p.agency_id = %(agency)s AND m.person_key <> ''
-            AND NOT t.id = ANY(%(changed)s)
+            AND NOT t.id = ANY(%(changed)s::bigint[])
         UNION ALL
         SELECT s.trace_number, s.purchaser_person_key, s.purchase_date,
             s.manufacturer || '|' || s.identity_key, s.is_handgun

@@ -68,7 +68,7 @@ class Scope:
                     "scope_to": self.date_to or dt.date.max,
                 },
             )
-        return f"{alias}.id = ANY(%(scope_ids)s)", {"scope_ids": list(self.alert_ids)}
+        return f"{alias}.id = ANY(%(scope_ids)s::bigint[])", {"scope_ids": list(self.alert_ids)}
 
 
 def _distance(a: str, b: str) -> str:
@@ -315,7 +315,8 @@ def _lock_agencies(cursor: Any, scope: Scope) -> None:
         agency_ids = [scope.agency_id]
     else:
         cursor.execute(
-            "SELECT DISTINCT agency_id FROM incidents_shotspotteralert WHERE id = ANY(%s) "
+            "SELECT DISTINCT agency_id FROM incidents_shotspotteralert "
+            "WHERE id = ANY(%s::bigint[]) "
             "ORDER BY agency_id",
             [list(scope.alert_ids)],
         )
@@ -350,7 +351,7 @@ def _group_into_events(cursor: Any, scope: Scope) -> int:
     while frontier:
         cursor.execute(
             "SELECT alert_id, other_id FROM incidents_alertpairlink "
-            "WHERE alert_id = ANY(%(ids)s) OR other_id = ANY(%(ids)s)",
+            "WHERE alert_id = ANY(%(ids)s::bigint[]) OR other_id = ANY(%(ids)s::bigint[])",
             {"ids": frontier},
         )
         frontier = []
@@ -433,13 +434,14 @@ def _group_into_events(cursor: Any, scope: Scope) -> int:
               FROM (SELECT event_id, min(fired_at) AS first_at, max(fired_at) AS last_at,
                            avg(latitude) AS lat, avg(longitude) AS lon, count(*) AS n
                       FROM incidents_shotspotteralert
-                     WHERE event_id = ANY(%(ids)s) GROUP BY event_id) s
+                     WHERE event_id = ANY(%(ids)s::bigint[]) GROUP BY event_id) s
              WHERE e.id = s.event_id
             """,
             {"ids": touched},
         )
         cursor.execute(
-            "DELETE FROM incidents_shootingevent e WHERE e.id = ANY(%(ids)s) AND NOT EXISTS "
+            "DELETE FROM incidents_shootingevent e WHERE e.id = ANY(%(ids)s::bigint[]) "
+            "AND NOT EXISTS "
             "(SELECT 1 FROM incidents_shotspotteralert a WHERE a.event_id = e.id)",
             {"ids": touched},
         )

@@ -993,13 +993,15 @@ def agency_sources_sync(*, agency_id: int) -> dict[str, Any]:
 
 
 @transaction.atomic
+@transaction.atomic
 def sources_sync_all(agency_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """`agency_sources_sync` for several agencies at once (a first load, `entities_sync`).
 
     Every agency's mentions are written first and their new mentions resolved
     together: one full run per kind that gained many, rather than one per agency
     (each over every agency's mentions). Then each agency's edges are drawn, and
-    what depends on the resolved entities is settled.
+    what depends on the resolved entities is settled. One transaction: a sync is written
+    whole or not at all (its bulk loads rebuild indexes within it).
     """
     results: dict[int, dict[str, Any]] = {}
     new_mentions: dict[str, list[int]] = {}
@@ -1022,9 +1024,12 @@ def sources_sync_all(agency_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     # entities: drawn first, every merge would rewrite them (most of a first load's).
     outcomes = _resolve_new(new_mentions)
     for agency_id in agency_ids:
-        edges = _source_edges_add(
-            agency_id, bulk=results[agency_id]["mentions_added"] > services.ANALYZE_ABOVE
-        )
+        added = results[agency_id]["mentions_added"]
+        # A first load draws more edges than the table holds (a mention brings one or
+        # two): they are loaded with the table's indexes built after.
+        large = added > services.ANALYZE_ABOVE and added > table_rows(Edge)
+        with indexes_built_after(Edge) if large else nullcontext():
+            edges = _source_edges_add(agency_id, bulk=added > services.ANALYZE_ABOVE)
         ballistic = Edge.objects.bulk_create(_ballistic_edges(agency_id), batch_size=5000)
         results[agency_id]["edges_added"] = edges + len(ballistic)
         if outcomes or sync_changed(results[agency_id]):

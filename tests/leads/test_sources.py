@@ -473,3 +473,40 @@ def test_a_recovery_place_joins_its_address_entity_as_it_is_written(
     }
     recovered = Edge.objects.filter(kind=EdgeKind.RECOVERED_IN, target_id=place)
     assert recovered.count() == 3
+
+
+def _edge_indexes() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = %s", [Edge._meta.db_table]
+        )
+        return {definition for (definition,) in cursor.fetchall()}
+
+
+def test_a_first_load_draws_the_same_edges_with_the_edge_indexes_built_after(
+    agency_a: Any,
+    agency_b: Any,
+    tmp_path: Any,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: Any,
+) -> None:
+    indexes = _edge_indexes()
+    # Agency B's sync treated as a big first load, then the same file for agency A.
+    with monkeypatch.context() as patched:
+        patched.setattr(services, "ANALYZE_ABOVE", 0)
+        with CaptureQueriesContext(connection) as queries:
+            import_traces(agency_b, tmp_path, django_capture_on_commit_callbacks)
+    dropped = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("DROP INDEX")]
+    assert any("edge" in statement for statement in dropped)
+    import_traces(agency_a, tmp_path, django_capture_on_commit_callbacks)
+
+    def edges_of(agency: Any) -> Counter[tuple[str, str]]:
+        return Counter(
+            Edge.objects.filter(source__agency=agency)
+            .exclude(kind=EdgeKind.SAME_PERSON)
+            .values_list("kind", "role")
+        )
+
+    assert edges_of(agency_b) == edges_of(agency_a)
+    assert sum(edges_of(agency_b).values()) == 7
+    assert _edge_indexes() == indexes

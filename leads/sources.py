@@ -993,7 +993,6 @@ def agency_sources_sync(*, agency_id: int) -> dict[str, Any]:
 
 
 @transaction.atomic
-@transaction.atomic
 def sources_sync_all(agency_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """`agency_sources_sync` for several agencies at once (a first load, `entities_sync`).
 
@@ -1025,11 +1024,11 @@ def sources_sync_all(agency_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     outcomes = _resolve_new(new_mentions)
     for agency_id in agency_ids:
         added = results[agency_id]["mentions_added"]
+        bulk = added > services.ANALYZE_ABOVE
         # A first load draws more edges than the table holds (a mention brings one or
         # two): they are loaded with the table's indexes built after.
-        large = added > services.ANALYZE_ABOVE and added > table_rows(Edge)
-        with indexes_built_after(Edge) if large else nullcontext():
-            edges = _source_edges_add(agency_id, bulk=added > services.ANALYZE_ABOVE)
+        with indexes_built_after(Edge) if bulk and added > table_rows(Edge) else nullcontext():
+            edges = _source_edges_add(agency_id, bulk=bulk)
         ballistic = Edge.objects.bulk_create(_ballistic_edges(agency_id), batch_size=5000)
         results[agency_id]["edges_added"] = edges + len(ballistic)
         if outcomes or sync_changed(results[agency_id]):

@@ -229,6 +229,36 @@ class CandidatePairs:
                     yield left[wanted].astype(np.int64), right[wanted].astype(np.int64)
 
 
+def _rule_distinct_keys(
+    work: pd.DataFrame, rule: BlockingRule, cache: dict[str, tuple[np.ndarray, np.ndarray]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The records with a key under the rule, and for each its key's hash: `rule_keys`
+    then `key_hashes`, with each distinct key built and hashed once (a state's records
+    share most of their keys' parts: a date of birth and an initial, a street and a zip).
+    """
+    combined = np.zeros(len(work), dtype=np.int64)
+    known = np.ones(len(work), dtype=bool)
+    for column in rule.columns:
+        if column not in cache:
+            codes, uniques = pd.factorize(work[column].astype(str).to_numpy(dtype=object))
+            cache[column] = (codes.astype(np.int64), np.asarray(uniques, dtype=object))
+        codes, uniques = cache[column]
+        unknown = np.flatnonzero((uniques == "") | (uniques == "-1"))
+        known &= ~np.isin(codes, unknown)
+        combined = pd.factorize(combined * (len(uniques) + 1) + codes)[0].astype(np.int64)
+    records = np.flatnonzero(known)
+    if not len(records):
+        return records, np.zeros(0, dtype=np.int64)
+    distinct, first, inverse = np.unique(combined[records], return_index=True, return_inverse=True)
+    del distinct
+    representatives = records[first]
+    parts = [cache[column][1][cache[column][0][representatives]] for column in rule.columns]
+    texts = parts[0]
+    for part in parts[1:]:
+        texts = texts + "\x1f" + part
+    return records, key_hashes(texts)[inverse.ravel()]
+
+
 def blocking_key_arrays(
     frame: pd.DataFrame, rules: tuple[BlockingRule, ...] = DEFAULT_RULES
 ) -> KeyArrays:
@@ -236,13 +266,13 @@ def blocking_key_arrays(
     hash), record by record and rule by rule: the rows a stored blocking-key index holds
     for incremental resolution, with no Python work per key."""
     work = pd.concat([frame, derived_columns(frame)], axis=1)
+    cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     records, rule_ids, hashes = [], [], []
     for index, rule in enumerate(rules):
-        keys = rule_keys(work, rule)
-        valid = np.flatnonzero((keys != "").to_numpy())
+        valid, found = _rule_distinct_keys(work, rule, cache)
         records.append(valid)
         rule_ids.append(np.full(len(valid), index, dtype=np.int64))
-        hashes.append(key_hashes(keys.to_numpy()[valid]) if len(valid) else valid)
+        hashes.append(found)
     found = KeyArrays(
         np.concatenate(records).astype(np.int64),
         np.concatenate(rule_ids),

@@ -107,7 +107,11 @@ def partition_hashes(hashes: np.ndarray | list[int], partition: int) -> np.ndarr
     return mixed.view(np.int64)
 
 
-def _rule_codes(work: pd.DataFrame, rule: BlockingRule, cache: dict[str, np.ndarray]) -> np.ndarray:
+# Per column: each record's code (-1 where unknown), and the distinct values as text.
+ColumnCodes = dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+def _rule_codes(work: pd.DataFrame, rule: BlockingRule, cache: ColumnCodes) -> np.ndarray:
     """A dense integer key per record for the rule (-1 where a part is unknown).
 
     Each column is factorised once; a rule's key combines its columns' codes
@@ -118,14 +122,12 @@ def _rule_codes(work: pd.DataFrame, rule: BlockingRule, cache: dict[str, np.ndar
     known = np.ones(len(work), dtype=bool)
     for column in rule.columns:
         if column not in cache:
-            values = work[column].astype(str).to_numpy(dtype=object)
-            codes, uniques = pd.factorize(values)
-            missing = [index for index, value in enumerate(uniques) if value in ("", "-1")]
+            codes, uniques = pd.factorize(work[column].astype(str).to_numpy(dtype=object))
+            uniques = np.asarray(uniques, dtype=object)
             codes = codes.astype(np.int64)
-            if missing:
-                codes[np.isin(codes, missing)] = -1
-            cache[column] = codes
-        codes = cache[column]
+            codes[np.isin(codes, np.flatnonzero((uniques == "") | (uniques == "-1")))] = -1
+            cache[column] = (codes, uniques)
+        codes = cache[column][0]
         known &= codes >= 0
         combined = pd.factorize(combined * (int(codes.max(initial=0)) + 2) + codes + 1)[0]
     return np.where(known, combined, -1)
@@ -177,7 +179,7 @@ class CandidatePairs:
             work["partition"] = np.asarray(partitions).astype(str)
             rules = tuple(BlockingRule(rule.name, ("partition", *rule.columns)) for rule in rules)
         self.sources = pd.factorize(work["source"])[0] if link_only else None
-        cache: dict[str, np.ndarray] = {}
+        cache: ColumnCodes = {}
         # Per rule, each record's block (-1: no key, or a block too small or too big).
         self.blocks: list[np.ndarray] = []
         for rule in rules:
@@ -230,32 +232,21 @@ class CandidatePairs:
 
 
 def _rule_distinct_keys(
-    work: pd.DataFrame, rule: BlockingRule, cache: dict[str, tuple[np.ndarray, np.ndarray]]
+    work: pd.DataFrame, rule: BlockingRule, cache: ColumnCodes
 ) -> tuple[np.ndarray, np.ndarray]:
     """The records with a key under the rule, and for each its key's hash: `rule_keys`
     then `key_hashes`, with each distinct key built and hashed once (a state's records
     share most of their keys' parts: a date of birth and an initial, a street and a zip).
     """
-    combined = np.zeros(len(work), dtype=np.int64)
-    known = np.ones(len(work), dtype=bool)
-    for column in rule.columns:
-        if column not in cache:
-            codes, uniques = pd.factorize(work[column].astype(str).to_numpy(dtype=object))
-            cache[column] = (codes.astype(np.int64), np.asarray(uniques, dtype=object))
-        codes, uniques = cache[column]
-        unknown = np.flatnonzero((uniques == "") | (uniques == "-1"))
-        known &= ~np.isin(codes, unknown)
-        combined = pd.factorize(combined * (len(uniques) + 1) + codes)[0].astype(np.int64)
-    records = np.flatnonzero(known)
-    if not len(records):
-        return records, np.zeros(0, dtype=np.int64)
-    distinct, first, inverse = np.unique(combined[records], return_index=True, return_inverse=True)
-    del distinct
+    keys = _rule_codes(work, rule, cache)
+    records = np.flatnonzero(keys >= 0)
+    _distinct, first, inverse = np.unique(keys[records], return_index=True, return_inverse=True)
     representatives = records[first]
-    parts = [cache[column][1][cache[column][0][representatives]] for column in rule.columns]
-    texts = parts[0]
-    for part in parts[1:]:
-        texts = texts + "\x1f" + part
+    texts = np.zeros(len(representatives), dtype=object)
+    for position, column in enumerate(rule.columns):
+        codes, uniques = cache[column]
+        part = uniques[codes[representatives]]
+        texts = part if position == 0 else texts + "\x1f" + part
     return records, key_hashes(texts)[inverse.ravel()]
 
 
@@ -266,13 +257,13 @@ def blocking_key_arrays(
     hash), record by record and rule by rule: the rows a stored blocking-key index holds
     for incremental resolution, with no Python work per key."""
     work = pd.concat([frame, derived_columns(frame)], axis=1)
-    cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    cache: ColumnCodes = {}
     records, rule_ids, hashes = [], [], []
     for index, rule in enumerate(rules):
-        valid, found = _rule_distinct_keys(work, rule, cache)
+        valid, rule_hashes = _rule_distinct_keys(work, rule, cache)
         records.append(valid)
         rule_ids.append(np.full(len(valid), index, dtype=np.int64))
-        hashes.append(found)
+        hashes.append(rule_hashes)
     found = KeyArrays(
         np.concatenate(records).astype(np.int64),
         np.concatenate(rule_ids),

@@ -19,6 +19,7 @@ import pandas as pd
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, transaction
 from django.db.models import Q
+from django.db.models.fields.json import KT
 from psycopg2.extras import execute_values
 
 from leads.models import (
@@ -547,36 +548,44 @@ def _pair_judgements(kind: str) -> list[PairJudgement]:
     ]
 
 
-@transaction.atomic
-def persons_resolve_all() -> dict[str, int]:
-    """Re-resolve every person mention with a freshly trained model."""
-    mentions = EntityMention.objects.filter(kind=EntityKind.PERSON).order_by("pk")
-    # Streamed into the frame's columns: a state holds millions of person mentions, and
-    # a list of their parsed `fields` dictionaries would take several GB beside the frame.
+def person_mentions_frame() -> tuple[list[int], pd.DataFrame, np.ndarray]:
+    """Every person mention as the engine reads it: their ids, their raw record columns
+    (`RECORD_COLUMNS`, unknown as None) and their agencies, in the order of their ids.
+
+    Streamed into the frame's columns: a state holds millions of person mentions, and
+    a list of their parsed `fields` dictionaries would take several GB beside the frame.
+    Each field is read as text by the database (`->>`, NULL when absent), which is
+    what normalising reads: no JSON is decoded here.
+    """
+    names = [name for name in RECORD_COLUMNS if name != "key"]
     pks: list[int] = []
     keys: list[str] = []
     agency_ids: list[int] = []
-    columns: dict[str, list[Any]] = {name: [] for name in RECORD_COLUMNS}
+    columns: dict[str, list[Any]] = {name: [] for name in names}
     # Names, streets and cities repeat: each distinct value is held once, not per mention.
     distinct: dict[Any, Any] = {}
-    for pk, key, fields, source, agency_id in mentions.values_list(
-        "pk", "key", "fields", "content_type__model", "agency_id"
+    read = [KT(f"fields__{name}") if name != "source" else "content_type__model" for name in names]
+    mentions = EntityMention.objects.filter(kind=EntityKind.PERSON).order_by("pk")
+    for pk, key, agency_id, *values in mentions.values_list(
+        "pk", "key", "agency_id", *read
     ).iterator(chunk_size=20_000):
         pks.append(pk)
         keys.append(key)
         agency_ids.append(agency_id)
-        for name, values in columns.items():
-            value = fields.get(name, np.nan)
-            values.append(distinct.setdefault(value, value))
-        columns["key"][-1] = key
-        columns["source"][-1] = source
+        for column, value in zip(columns.values(), values, strict=True):
+            column.append(distinct.setdefault(value, value))
+    frame = pd.DataFrame({"key": keys, **columns}, columns=RECORD_COLUMNS)
+    return pks, frame, np.array(agency_ids, dtype=np.int64)
+
+
+@transaction.atomic
+def persons_resolve_all() -> dict[str, int]:
+    """Re-resolve every person mention with a freshly trained model."""
+    pks, frame, agencies = person_mentions_frame()
     if not pks:
         return {"mentions": 0, "entities": 0, "review": 0}
-    frame = pd.DataFrame(columns)
-    del columns
+    keys = frame["key"].tolist()
     # One model for every agency, but pairs only within an agency.
-    agencies = np.array(agency_ids, dtype=np.int64)
-    del agency_ids
     result = resolve_persons(
         frame,
         judgements=_pair_judgements(EntityKind.PERSON),

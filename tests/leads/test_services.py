@@ -13,6 +13,7 @@ from django.db import transaction
 
 from leads import services
 from leads.models import Edge, Entity, EntityKind, EntityMention, Judgement, MatchCandidate
+from leads.resolution.records import normalise
 from leads.resolution.synthetic import linked_sets
 
 
@@ -99,6 +100,45 @@ def test_full_run_resolves_people_and_keeps_reasons(
     assert {reason["field"] for reason in link.reasons} >= {"first_name", "date_of_birth"}
     # Entities are not left behind empty.
     assert not Entity.objects.filter(kind=EntityKind.PERSON, mentions__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_a_full_run_reads_each_mention_as_its_fields_normalise(agency_a: Any) -> None:
+    """The run reads the fields as text in the database: what it normalises is what the
+    stored fields normalise to, for an age without a birth date, a missing field and a
+    null one alike."""
+    items = [
+        (agency_a, "purchaser", {**SMITHS[0], "middle_name": "Lee"}),
+        (
+            agency_a,
+            "victim",
+            {
+                "first_name": "Ana",
+                "last_name": "Ruiz",
+                "age": 34,
+                "age_on": "2024-05-06",
+                "sex": "F",
+                "city": None,
+            },
+        ),
+        (agency_a, "suspect", {"first_name": "Jo", "street": "4b Elm Rd", "zip_code": "02134"}),
+    ]
+    mentions = services.mentions_bulk_add(agency=agency_a, kind=EntityKind.PERSON, items=items)
+
+    pks, frame, agencies = services.person_mentions_frame()
+
+    assert pks == [mention.pk for mention in mentions]
+    assert agencies.tolist() == [agency_a.pk] * 3
+    expected = pd.DataFrame(
+        [
+            {**fields, "key": mention.key, "source": "agency"}
+            for mention, (_source, _role, fields) in zip(mentions, items, strict=True)
+        ]
+    )
+    read, stored = normalise(frame), normalise(expected)
+    pd.testing.assert_frame_equal(read, stored)
+    assert read["birth_year_min"].tolist()[1:] == [1989, -1]
+    assert read["zip"].tolist()[2] == "02134"
 
 
 @pytest.mark.django_db

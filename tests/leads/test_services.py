@@ -107,7 +107,7 @@ def test_a_full_run_reads_each_mention_as_its_fields_normalise(agency_a: Any) ->
     """The run reads the fields as text in the database: what it normalises is what the
     stored fields normalise to, for an age without a birth date, a missing field and a
     null one alike."""
-    items = [
+    items: list[tuple[Any, str, dict[str, Any]]] = [
         (agency_a, "purchaser", {**SMITHS[0], "middle_name": "Lee"}),
         (
             agency_a,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -75,16 +75,25 @@ def derived_columns(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+# A key part with one of these texts is unknown (an empty field, a birth year of -1).
+UNKNOWN_PARTS = ("", "-1")
+
+
+def _joined(parts: list[Any]) -> Any:
+    """A rule's key text from its columns' texts (Series or arrays, element by element)."""
+    key = parts[0]
+    for part in parts[1:]:
+        key = key + "\x1f" + part
+    return key
+
+
 def rule_keys(frame: pd.DataFrame, rule: BlockingRule) -> pd.Series:
     """The rule's key for every record, "" where a part is unknown."""
     parts = [frame[column].astype(str) for column in rule.columns]
     known = np.ones(len(frame), dtype=bool)
-    for part, column in zip(parts, rule.columns, strict=True):
-        known &= (part != "").to_numpy() & (part != "-1").to_numpy()
-        del column
-    key = parts[0]
-    for part in parts[1:]:
-        key = key + "\x1f" + part
+    for part in parts:
+        known &= ~part.isin(UNKNOWN_PARTS).to_numpy()
+    key: pd.Series = _joined(parts)
     return key.where(known, "")
 
 
@@ -125,7 +134,7 @@ def _rule_codes(work: pd.DataFrame, rule: BlockingRule, cache: ColumnCodes) -> n
             codes, uniques = pd.factorize(work[column].astype(str).to_numpy(dtype=object))
             uniques = np.asarray(uniques, dtype=object)
             codes = codes.astype(np.int64)
-            codes[np.isin(codes, np.flatnonzero((uniques == "") | (uniques == "-1")))] = -1
+            codes[np.isin(codes, np.flatnonzero(np.isin(uniques, UNKNOWN_PARTS)))] = -1
             cache[column] = (codes, uniques)
         codes = cache[column][0]
         known &= codes >= 0
@@ -242,11 +251,9 @@ def _rule_distinct_keys(
     records = np.flatnonzero(keys >= 0)
     _distinct, first, inverse = np.unique(keys[records], return_index=True, return_inverse=True)
     representatives = records[first]
-    texts = np.zeros(len(representatives), dtype=object)
-    for position, column in enumerate(rule.columns):
-        codes, uniques = cache[column]
-        part = uniques[codes[representatives]]
-        texts = part if position == 0 else texts + "\x1f" + part
+    texts = _joined(
+        [cache[column][1][cache[column][0][representatives]] for column in rule.columns]
+    )
     return records, key_hashes(texts)[inverse.ravel()]
 
 

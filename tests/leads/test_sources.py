@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from io import StringIO
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -510,3 +512,42 @@ def test_a_first_load_draws_the_same_edges_with_the_edge_indexes_built_after(
     assert edges_of(agency_b) == edges_of(agency_a)
     assert sum(edges_of(agency_b).values()) == 7
     assert _edge_indexes() == indexes
+
+
+def test_the_imports_of_one_transaction_ask_for_one_sync_of_each_agency(
+    agency_a: Any, agency_b: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.db import transaction
+
+    from leads.tasks import sources_sync
+    from portal.incidents.signals import incident_records_saved
+    from tracing.signals import traces_imported
+
+    def in_a_failed_import(signal: Any, agency_id: int) -> None:
+        """The signal sent within a savepoint that is then rolled back."""
+        with contextlib.suppress(RuntimeError), transaction.atomic():
+            signal.send(sender=Incident, agency_id=agency_id)
+            raise RuntimeError("the import failed")
+
+    asked: list[Any] = []
+    with mock.patch.object(
+        sources_sync, "apply_async", lambda args, **options: asked.append((args, options))
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            # Imports of both agencies in one transaction (a first load writes them so).
+            with transaction.atomic():
+                traces_imported.send(sender=None, agency_id=agency_a.pk)
+                incident_records_saved.send(sender=Incident, agency_id=agency_b.pk)
+                traces_imported.send(sender=None, agency_id=agency_a.pk)
+            # A failed import's request, while one of the agency's waits, adds nothing.
+            in_a_failed_import(incident_records_saved, agency_a.pk)
+        assert asked == [
+            ((agency_a.pk,), {"queue": "resolution"}),
+            ((agency_b.pk,), {"queue": "resolution"}),
+        ]
+        asked.clear()
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            # A request dropped with its savepoint's rollback is asked for again.
+            in_a_failed_import(traces_imported, agency_b.pk)
+            incident_records_saved.send(sender=Incident, agency_id=agency_b.pk)
+        assert [args for args, _ in asked] == [(agency_b.pk,)]

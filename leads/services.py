@@ -803,9 +803,15 @@ def _same_person_edges_refresh(mention: EntityMention) -> None:
 
 def graph_metrics_enqueue(agency_id: int | None = None) -> None:
     """Recompute the stored graph metrics in a worker once the transaction commits."""
+    from leads.receivers import on_commit_once
     from leads.tasks import graph_metrics
 
-    transaction.on_commit(lambda: graph_metrics.apply_async((agency_id,), queue="graph"))
+    # A sync resolves up to `sources.FULL_RUN_ABOVE` mentions one by one, each asking:
+    # one recompute of the agency's metrics stands for all of them.
+    on_commit_once(
+        ("leads.graph_metrics", agency_id),
+        lambda: graph_metrics.apply_async((agency_id,), queue="graph"),
+    )
 
 
 def _current_entities(*mention_ids: int) -> set[int]:

@@ -551,3 +551,22 @@ def test_the_imports_of_one_transaction_ask_for_one_sync_of_each_agency(
             in_a_failed_import(traces_imported, agency_b.pk)
             incident_records_saved.send(sender=Incident, agency_id=agency_b.pk)
         assert [args for args, _ in asked] == [(agency_b.pk,)]
+
+
+def test_the_mentions_resolved_in_one_transaction_ask_for_one_metrics_run_of_each_agency(
+    agency_a: Any, agency_b: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.db import transaction
+
+    from leads import services
+    from leads.tasks import graph_metrics
+
+    asked: list[Any] = []
+    with (
+        mock.patch.object(graph_metrics, "apply_async", lambda args, **o: asked.append(args)),
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),
+    ):
+        for agency in (agency_a, agency_a, agency_b, agency_a):
+            services.graph_metrics_enqueue(agency.pk)
+    assert asked == [(agency_a.pk,), (agency_b.pk,)]

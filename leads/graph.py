@@ -14,6 +14,8 @@ import networkx as nx
 
 Node = Hashable
 Neighbours = Callable[[list[Node]], dict[Node, list[Node]]]
+# (nodes, nodes found) -> each node's neighbours among the nodes found.
+LinksAmong = Callable[[list[Node], set[Node]], dict[Node, list[Node]]]
 
 
 @dataclass
@@ -43,12 +45,19 @@ def ego_network(
     hops: int = 2,
     max_nodes: int = 500,
     degree: Callable[[Node], int] | None = None,
+    links_among: LinksAmong | None = None,
 ) -> EgoNetwork:
     """Breadth-first to `hops`, keeping nodes in discovery order up to `max_nodes`.
 
     `degree` gives a node's full degree (a stored column in the database) so that
     hidden-neighbour counts need no extra hop; without it, the counts come from the
     adjacency lists read while walking (exact for nodes inside the last hop).
+
+    The last hop's links among themselves take one more read: every neighbour of
+    those nodes, or with `links_among` only their links to the nodes found. A dealer
+    or a place in the last hop has a link for each of its thousands of traces, which
+    that read leaves unread; the last hop's hidden counts are then not known (0)
+    unless `degree` gives them.
     """
     hop_of: dict[Node, int] = {centre: 0}
     adjacency: dict[Node, list[Node]] = {}
@@ -72,7 +81,10 @@ def ego_network(
         frontier = next_frontier
     if frontier and hops > 0:
         # One more read gives the links among the last hop's nodes (and their degrees).
-        adjacency.update(neighbours(frontier))
+        if links_among is not None:
+            adjacency.update(links_among(frontier, set(hop_of)))
+        else:
+            adjacency.update(neighbours(frontier))
     graph = nx.Graph()
     graph.add_nodes_from((node, {"hop": hop}) for node, hop in hop_of.items())
     for node, others in adjacency.items():

@@ -310,23 +310,29 @@ def _case_network(
         return
     centre = "case"
 
-    def neighbours(nodes: list[Any]) -> dict[Any, list[Any]]:
+    def adjacent(nodes: list[Any], within: set[Any] | None = None) -> dict[Any, list[Any]]:
+        """The nodes' neighbours (only those `within`, if given), by both edge indexes."""
         found: dict[Any, list[Any]] = {node: [] for node in nodes}
         ids = [node for node in nodes if node != centre]
         if centre in found:
-            found[centre] = sorted(seeds)
-        if ids:
-            for source, target in Edge.objects.filter(source_id__in=ids).values_list(
-                "source_id", "target_id"
-            ):
-                found[source].append(target)
-            for source, target in Edge.objects.filter(target_id__in=ids).values_list(
-                "source_id", "target_id"
-            ):
-                found[target].append(source)
+            found[centre] = sorted(seeds if within is None else seeds & within)
+        others = None if within is None else [node for node in within if node != centre]
+        if ids and others != []:
+            for near, far in (("source_id", "target_id"), ("target_id", "source_id")):
+                edges = Edge.objects.filter(**{f"{near}__in": ids})
+                if others is not None:
+                    edges = edges.filter(**{f"{far}__in": others})
+                for node, other in edges.values_list(near, far):
+                    found[node].append(other)
         return found
 
-    ego = ego_network(centre, neighbours, hops=2, max_nodes=NETWORK_MAX_NODES + 1)
+    ego = ego_network(
+        centre,
+        adjacent,
+        hops=2,
+        max_nodes=NETWORK_MAX_NODES + 1,
+        links_among=lambda nodes, found: adjacent(nodes, found),
+    )
     graph = ego.graph
     graph.remove_node(centre)
     entities = {

@@ -50,3 +50,22 @@ def test_ego_network_uses_stored_degrees() -> None:
     ego = ego_network("P1", neighbours_in(graph), hops=1, degree=lambda node: graph.degree[node])
     assert set(ego.graph.nodes) == {"P1", "G1"}
     assert ego.hidden["G1"] == 2
+
+
+def test_the_last_hop_read_through_links_among_reads_only_links_to_the_nodes_found() -> None:
+    # P4's dealer D1 stands for a hub: in the last hop, only P4's links to nodes already
+    # found are asked for, and the graph drawn is the one the full read draws.
+    graph = star_with_tail()
+    graph.add_edges_from(("D1", f"T{index}") for index in range(50))
+    asked: list[tuple[list[str], set[str]]] = []
+
+    def links_among(nodes: list[str], found: set[str]) -> dict[str, list[str]]:
+        asked.append((nodes, set(found)))
+        return {node: sorted(set(graph.adj[node]) & found) for node in nodes}
+
+    full = ego_network("G1", neighbours_in(graph), hops=2)
+    among = ego_network("G1", neighbours_in(graph), hops=2, links_among=links_among)
+    assert asked == [(["P4"], {"G1", "P1", "P2", "P3", "P4"})]
+    assert set(among.graph.nodes) == set(full.graph.nodes)
+    assert set(map(frozenset, among.graph.edges)) == set(map(frozenset, full.graph.edges))
+    assert full.hidden["P4"] == 1 and among.hidden["P4"] == 0  # D1 was not read

@@ -7,6 +7,7 @@ the network are plain plotly.js figures (dicts), which portal.js draws.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -76,11 +77,32 @@ def timeline_figure(events: Sequence[TimelineEvent], *, height: int = 320) -> di
     return {"data": data, "layout": layout}
 
 
+def network_positions(graph: nx.Graph) -> dict[Any, tuple[float, float]]:
+    """Node positions: a seeded spring layout of the nodes with a link, and the nodes
+    without one on a ring around them.
+
+    A big case shows many records with no link among the nodes shown; in a spring
+    layout they only drift apart, and each costs every iteration of it.
+    """
+    alone = sorted((node for node in graph.nodes if graph.degree[node] == 0), key=str)
+    linked = graph.subgraph(node for node in graph.nodes if graph.degree[node])
+    positions = {
+        node: (float(x), float(y))
+        for node, (x, y) in (nx.spring_layout(linked, seed=0) if len(linked) else {}).items()
+    }
+    # The spring layout fills the square [-1, 1]: the ring goes outside its corners.
+    radius = 1.5 if positions else 1.0
+    for index, node in enumerate(alone):
+        angle = 2 * math.pi * index / len(alone)
+        positions[node] = (radius * math.cos(angle), radius * math.sin(angle))
+    return positions
+
+
 def network_figure(
     graph: nx.Graph, *, labels: dict[Any, str], kinds: dict[Any, str], height: int = 420
 ) -> dict[str, Any]:
-    """A small link graph: nodes coloured by kind, positions from a seeded spring layout."""
-    positions = nx.spring_layout(graph, seed=0) if len(graph) else {}
+    """A small link graph: nodes coloured by kind, placed by `network_positions`."""
+    positions = network_positions(graph)
     edge_x: list[float | None] = []
     edge_y: list[float | None] = []
     for a, b in graph.edges():

@@ -51,3 +51,18 @@ def test_env_helpers_parse_and_fail_loudly(monkeypatch):
     monkeypatch.setenv("PORTAL_TEST_FLAG", "perhaps")
     with pytest.raises(ImproperlyConfigured, match="boolean"):
         env_bool("PORTAL_TEST_FLAG", False)
+
+
+def test_the_wsgi_entry_point_loads_the_urls_and_freezes_what_it_loaded() -> None:
+    import gc
+    import importlib
+
+    import portal.wsgi
+
+    gc.unfreeze()
+    try:
+        module = importlib.reload(portal.wsgi)
+        assert gc.get_freeze_count() > 10_000  # Django, the apps and the views
+        assert callable(module.application)
+    finally:
+        gc.unfreeze()

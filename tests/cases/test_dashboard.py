@@ -72,6 +72,40 @@ def test_network_shows_visible_entities_only(story, owner_client):
     assert "Hidden Person B" not in response.content.decode()
 
 
+def test_a_network_too_big_to_show_whole_shows_every_kind_and_the_entities_added_first(
+    agency_a, owner, owner_client, monkeypatch
+):
+    from portal.cases import selectors
+    from tests.cases.factories import CaseFactory, CaseItemFactory
+    from tests.cases.story import mention_entity
+    from tests.incidents.factories import IncidentFactory, IncidentPersonFactory
+    from tests.tracing.factories import FirearmFactory
+
+    monkeypatch.setattr(selectors, "NETWORK_MAX_NODES", 4)
+    case = CaseFactory(agency=agency_a, lead_detective=owner)
+    incident = IncidentFactory(agency=agency_a)
+    CaseItemFactory(agency=agency_a, case=case, record=incident)
+    # Five people of the incident, resolved before its gun and the incident itself.
+    for index in range(5):
+        person = IncidentPersonFactory(agency=agency_a, incident=incident)
+        mention_entity(person, "person", f"Person {index}")
+    firearm = FirearmFactory(agency=agency_a)
+    CaseItemFactory(agency=agency_a, case=case, record=firearm)
+    mention_entity(firearm, "firearm", "The case gun")
+    mention_entity(incident, "incident", "The shooting")
+    added = mention_entity(IncidentFactory(agency=agency_a), "person", "Added by the detective")
+    CaseItemFactory(agency=agency_a, case=case, record=added)
+
+    labels = [
+        label
+        for trace in figure(owner_client.get(case.get_absolute_url()), "case-network-figure")[
+            "data"
+        ][1:]
+        for label in trace["text"]
+    ]
+    assert sorted(labels) == ["Added by the detective", "Person 0", "The case gun", "The shooting"]
+
+
 def test_network_says_so_when_no_entity_exists(agency_a, owner, owner_client):
     from tests.cases.factories import CaseFactory, CaseItemFactory
 

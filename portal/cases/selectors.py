@@ -338,11 +338,7 @@ def _case_network(
         return found
 
     ego = ego_network(
-        centre,
-        adjacent,
-        hops=2,
-        max_nodes=NETWORK_MAX_NODES + 1,
-        links_among=lambda nodes, found: adjacent(nodes, found),
+        centre, adjacent, hops=2, max_nodes=NETWORK_MAX_NODES + 1, links_among=adjacent
     )
     graph = ego.graph
     graph.remove_node(centre)
